@@ -1,0 +1,54 @@
+"""`yuqing` command line: one module per command group, each exposing `register(subparsers)`.
+
+A command's handler takes the parsed arguments and the settings and returns the exit code. Output for
+people goes to stdout; progress and the run summary go to stderr so that stdout stays pipeable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pipeline.cli import demo_commands, ingest_commands, query_commands
+from pipeline.config import Settings
+from pipeline.exceptions import YuqingError
+
+# Explicit list, no import magic: each module adds its sub-commands to the parser.
+COMMAND_MODULES = [ingest_commands, query_commands, demo_commands]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yuqing", description="Complaint monitoring for brand mentions on Chinese microblogs."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = Settings()
+        code: int = args.handler(args, settings)
+    except YuqingError as exc:
+        print(f"yuqing: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("yuqing: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""`yuqing ingest` and `yuqing classify`: posts in, normalised and enriched posts out (store or file)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.cli.common import Progress, report_bad_lines
+from pipeline.config import Settings, load_watchlist
+from pipeline.enrich.registry import SCORER_NAMES, make_enricher
+from pipeline.ingest import IngestSummary, ingest
+from pipeline.jsonl import read_posts, write_post_lines
+from pipeline.normalise import BrandMatcher
+from pipeline.store import open_store
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("ingest", help="normalise, enrich and store posts from a JSONL file")
+    parser.add_argument("--in", dest="input", type=Path, required=True, help="posts, one JSON object per line")
+    _add_common(parser)
+    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], help="default: YUQING_STORE")
+    parser.set_defaults(handler=run_ingest)
+
+    parser = commands.add_parser("classify", help="add sentiment and complaint enrichment to a JSONL file")
+    parser.add_argument("--in", dest="input", type=Path, required=True)
+    parser.add_argument("--out", dest="output", type=Path, required=True, help="'-' for stdout")
+    _add_common(parser)
+    parser.set_defaults(handler=run_classify)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--watchlist", type=Path, help="brands YAML (default: YUQING_WATCHLIST or bundled)")
+    parser.add_argument("--scorer", choices=SCORER_NAMES, help="default: YUQING_SCORER")
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
+    reader = read_posts(args.input)
+    store = open_store(settings, args.store)
+    progress = Progress("ingest")
+    try:
+        summary = ingest(
+            reader,
+            matcher=BrandMatcher.from_watchlist(watchlist),
+            enricher=make_enricher(args.scorer or settings.scorer),
+            store=store,
+            on_batch=lambda s: progress.update(f"{s.read:,} posts read"),
+        )
+    finally:
+        store.close()
+    report_bad_lines(reader)
+    print(f"{summary}; skipped {reader.skipped} bad lines", file=sys.stderr)
+    return 0
+
+
+def run_classify(args: argparse.Namespace, settings: Settings) -> int:
+    """Enrich every valid post as it is (no brand filter: classify is a pure function of the text)."""
+    reader = read_posts(args.input)
+    enricher = make_enricher(args.scorer or settings.scorer)
+    progress = Progress("classify")
+    summary = IngestSummary()
+    output = sys.stdout if str(args.output) == "-" else args.output.open("w", encoding="utf-8")
+    try:
+        for post in enricher.enrich_stream(reader):
+            write_post_lines(output, [post])
+            summary.read += 1
+            if summary.read % 512 == 0:
+                progress.update(f"{summary.read:,} posts classified")
+    finally:
+        if output is not sys.stdout:
+            output.close()
+    report_bad_lines(reader)
+    print(f"classified {summary.read} posts; skipped {reader.skipped} bad lines", file=sys.stderr)
+    return 0

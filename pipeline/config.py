@@ -1,0 +1,240 @@
+"""Settings from the environment (prefix YUQING_) and the watchlist YAML: the only place either is read.
+
+Environment: `YUQING_STORE`, `YUQING_DATA_DIR`, `YUQING_WATCHLIST`, `YUQING_WEIBO_COOKIE`, nested groups with
+`__` (`YUQING_WEIBO__DELAY_S`, `YUQING_ES__URL`, ...). Secrets are `SecretStr` and never logged.
+The watchlist is validated strictly: an unknown key, a wrong type or an empty brand is a `ConfigError`
+naming the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.exceptions import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_WATCHLIST = Path(__file__).resolve().parent / "data" / "watchlist.yaml"
+Priority = Literal["P1", "P2", "P3", "P4"]
+ChannelType = Literal["console", "file", "email", "webhook", "dingtalk", "wecom", "feishu", "slack"]
+SourceName = Literal["jsonl", "weibo-search", "weibo-mobile", "mastodon"]
+
+
+class WeiboSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cookie: SecretStr | None = None
+    delay_s: float = Field(6.0, ge=0)  # polite delay between requests to one host
+    jitter_s: float = Field(2.0, ge=0)
+    timeout_s: float = Field(10.0, gt=0)
+    max_retries: int = Field(3, ge=0)
+    backoff_s: float = Field(60.0, ge=0)  # first wait after a rate limit; doubles, capped below
+    max_backoff_s: float = Field(1800.0, ge=0)
+    max_requests_per_run: int = Field(300, ge=1)
+    overlap_minutes: int = Field(30, ge=0)  # incremental windows re-ask this much of the previous one
+    user_agent: str = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36"
+    )
+    keep_raw: bool = False
+
+
+class MastodonSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instance: str = "https://mastodon.social"
+    token: SecretStr | None = None
+    delay_s: float = Field(1.0, ge=0)
+    timeout_s: float = Field(10.0, gt=0)
+
+
+class ElasticsearchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    api_key: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    ca_certs: Path | None = None
+    index_prefix: str = "yuqing"
+    request_timeout_s: float = 30.0
+
+
+class Settings(BaseSettings):
+    """Typed settings; build once with `Settings()` and pass down (components take what they need)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="YUQING_", env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    data_dir: Path = Path(".yuqing")
+    db_path: Path | None = None  # default: <data_dir>/yuqing.db
+    inbox_dir: Path | None = None  # JSONL source: *.jsonl files dropped here; default <data_dir>/inbox
+    store: Literal["sqlite", "elasticsearch"] = "sqlite"
+    watchlist: Path | None = None  # default: the bundled demo watchlist
+    scorer: Literal["model", "snownlp"] = "snownlp"
+    corpora_dir: Path = REPO_ROOT.parent / "shared" / "data"
+    weibo_cookie: SecretStr | None = None  # YUQING_WEIBO_COOKIE, the documented name
+    weibo: WeiboSettings = WeiboSettings()
+    mastodon: MastodonSettings = MastodonSettings()
+    es: ElasticsearchSettings = ElasticsearchSettings()
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.db_path or self.data_dir / "yuqing.db"
+
+    @property
+    def inbox_path(self) -> Path:
+        return self.inbox_dir or self.data_dir / "inbox"
+
+    @property
+    def weibo_effective(self) -> WeiboSettings:
+        """Weibo settings with the top-level cookie folded in (YUQING_WEIBO_COOKIE wins)."""
+        if self.weibo_cookie is not None:
+            return self.weibo.model_copy(update={"cookie": self.weibo_cookie})
+        return self.weibo
+
+    @cached_property
+    def watchlist_config(self) -> Watchlist:
+        return load_watchlist(self.watchlist or BUNDLED_WATCHLIST)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChannelConfig(_Strict):
+    """One alert destination. Tokens and passwords are named by environment variable, never written here."""
+
+    type: ChannelType
+    url: str | None = None  # webhook endpoint when it carries no secret
+    url_env: str | None = None  # environment variable holding the endpoint when it does
+    secret_env: str | None = None  # signing secret (DingTalk, Feishu) or SMTP password
+    path: Path | None = None  # file channel: JSON Lines written here
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_starttls: bool = False
+    sender: str | None = None
+    recipients: list[str] = []
+    timeout_s: float = Field(10.0, gt=0)
+
+    def resolved_url(self) -> str | None:
+        return read_secret(self.url_env) if self.url_env else self.url
+
+    def secret(self) -> str | None:
+        return read_secret(self.secret_env) if self.secret_env else None
+
+
+class RouteConfig(_Strict):
+    channels: list[str] = Field(min_length=1)
+    escalate_to: str | None = None  # second route when a P1/P2 incident stays unacknowledged
+    escalate_after_minutes: int = Field(30, ge=1)
+
+
+class BrandConfig(_Strict):
+    name: str
+    aliases: list[str] = []
+    exclude: list[str] = []  # terms that mean something else (小米粥 is not 小米)
+    keywords: list[str] = []  # search keywords; default: name and aliases
+    sources: list[SourceName] = ["jsonl"]
+    route: str = "default"  # where this brand's incidents go
+    urgent_route: str | None = None  # P1/P2 incidents also go here
+    briefing_route: str | None = None  # the daily 舆情日报
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("brand name is empty")
+        return value.strip()
+
+    @field_validator("aliases", "exclude", "keywords")
+    @classmethod
+    def _terms_not_empty(cls, values: list[str]) -> list[str]:
+        if any(not value.strip() for value in values):
+            raise ValueError("contains an empty term")
+        return [value.strip() for value in values]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every spelling that names the brand."""
+        return [self.name, *self.aliases]
+
+    @property
+    def search_keywords(self) -> list[str]:
+        return self.keywords or self.terms
+
+
+class Watchlist(_Strict):
+    brands: list[BrandConfig] = Field(min_length=1)
+    routes: dict[str, RouteConfig] = {"default": RouteConfig(channels=["console"])}
+    channels: dict[str, ChannelConfig] = {"console": ChannelConfig(type="console")}
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Watchlist:
+        names = [brand.name for brand in self.brands]
+        duplicates = {name for name in names if names.count(name) > 1}
+        if duplicates:
+            raise ValueError(f"brand listed twice: {', '.join(sorted(duplicates))}")
+        for brand in self.brands:
+            for used in (brand.route, brand.urgent_route, brand.briefing_route):
+                if used is not None and used not in self.routes:
+                    raise ValueError(f"brand {brand.name!r} uses unknown route {used!r}")
+        for route_name, route in self.routes.items():
+            for channel in route.channels:
+                if channel not in self.channels:
+                    raise ValueError(f"route {route_name!r} uses unknown channel {channel!r}")
+            if route.escalate_to is not None and route.escalate_to not in self.routes:
+                raise ValueError(f"route {route_name!r} escalates to unknown route {route.escalate_to!r}")
+        return self
+
+    def brand(self, name: str) -> BrandConfig:
+        for brand in self.brands:
+            if brand.name == name:
+                return brand
+        raise ConfigError(f"brand {name!r} is not in the watchlist")
+
+
+def load_watchlist(path: Path) -> Watchlist:
+    """Read and strictly validate a watchlist YAML file."""
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read watchlist: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the watchlist must be a mapping with a 'brands' list")
+    try:
+        return Watchlist.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from exc
+
+
+def read_secret(variable: str) -> str | None:
+    """A secret named by the watchlist, read from the environment (or an Airflow connection exported as env)."""
+    return os.environ.get(variable) or None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        problems.append(f"{key}: {message}")
+    return "; ".join(problems)

@@ -1,0 +1,40 @@
+"""Adds sentiment and complaint enrichment to posts, in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+
+from pipeline.enrich.base import ComplaintScorer, SentimentScorer
+from pipeline.models import Post
+from pipeline.normalise import text_for_scoring
+
+DEFAULT_BATCH_SIZE = 512
+
+
+class Enricher:
+    """Scores each post on the words its author wrote (`text_for_scoring`), so a bare repost inherits the
+    sentiment of the chain it passes on."""
+
+    def __init__(self, sentiment: SentimentScorer, complaint: ComplaintScorer) -> None:
+        self.sentiment = sentiment
+        self.complaint = complaint
+
+    def enrich(self, posts: Sequence[Post]) -> list[Post]:
+        texts = [text_for_scoring(post.text) for post in posts]
+        sentiments = self.sentiment.score(texts)
+        complaints = self.complaint.score(texts, sentiments)
+        return [
+            post.with_changes(sentiment=sentiment, complaint=complaint)
+            for post, sentiment, complaint in zip(posts, sentiments, complaints, strict=True)
+        ]
+
+    def enrich_stream(self, posts: Iterable[Post], batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Post]:
+        for batch in batched(posts, batch_size):
+            yield from self.enrich(batch)
+
+
+def batched(items: Iterable[Post], size: int) -> Iterator[list[Post]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

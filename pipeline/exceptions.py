@@ -1,0 +1,96 @@
+"""The project's exception tree. Third-party errors are converted at the boundary, cause chained.
+
+    YuqingError
+    ├── ConfigError                  bad settings or watchlist (names file, key and problem)
+    ├── InvalidRecord                one input record is unusable (reported and skipped)
+    ├── SourceError                  a source could not deliver
+    │   ├── Blocked                  the site refused us; never "no results"
+    │   │   ├── LoginRequired
+    │   │   ├── VisitorWall
+    │   │   ├── Captcha
+    │   │   ├── BotShell
+    │   │   └── AccountBanned
+    │   ├── RateLimited
+    │   └── ParseError
+    ├── StoreError                   the store failed (SQLite or Elasticsearch)
+    ├── ModelError                   a classifier artifact is missing or unusable
+    └── AlertDeliveryError           one channel failed to deliver one message
+
+Control flow: `DropPost(reason)` (a post is deliberately not kept) and `NotConfigured` (a component is off).
+"""
+
+from __future__ import annotations
+
+
+class YuqingError(Exception):
+    """Base of every error the project raises on purpose."""
+
+
+class ConfigError(YuqingError):
+    pass
+
+
+class InvalidRecord(YuqingError):
+    pass
+
+
+class SourceError(YuqingError):
+    pass
+
+
+class Blocked(SourceError):
+    """The site answered with a block page; `kind` names which one (login_required, captcha, ...)."""
+
+    kind = "blocked"
+
+
+class LoginRequired(Blocked):
+    kind = "login_required"
+
+
+class VisitorWall(Blocked):
+    kind = "visitor_wall"
+
+
+class Captcha(Blocked):
+    kind = "captcha"
+
+
+class BotShell(Blocked):
+    kind = "bot_shell"
+
+
+class AccountBanned(Blocked):
+    kind = "account_banned"
+
+
+class RateLimited(SourceError):
+    kind = "rate_limited"
+
+
+class ParseError(SourceError):
+    pass
+
+
+class StoreError(YuqingError):
+    pass
+
+
+class ModelError(YuqingError):
+    pass
+
+
+class AlertDeliveryError(YuqingError):
+    pass
+
+
+class DropPost(YuqingError):
+    """A post is deliberately not kept; `reason` is counted in the run summary."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotConfigured(YuqingError):
+    pass

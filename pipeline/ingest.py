@@ -1,0 +1,76 @@
+"""normalise → enrich → store for a stream of posts, in batches, with a summary of what happened."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pipeline.enrich.enricher import Enricher, batched
+from pipeline.exceptions import DropPost
+from pipeline.models import Post
+from pipeline.normalise import BrandMatcher, dedup, normalise
+from pipeline.store.base import Store, UpsertCounts
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 512
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    stored: UpsertCounts = field(default_factory=UpsertCounts)
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        dropped = ", ".join(f"{count} {reason}" for reason, count in sorted(self.dropped.items()))
+        return (
+            f"read {self.read} posts: {self.stored.inserted} new, {self.stored.updated} updated, "
+            f"{self.stored.unchanged} unchanged; dropped {sum(self.dropped.values())}"
+            + (f" ({dropped})" if dropped else "")
+        )
+
+
+def prepare(posts: Iterable[Post], matcher: BrandMatcher, summary: IngestSummary) -> list[Post]:
+    """Normalise a batch and drop what no watched brand is about; drops are counted by reason."""
+    kept: list[Post] = []
+    for post in posts:
+        summary.read += 1
+        try:
+            kept.append(normalise(post, matcher))
+        except DropPost as drop:
+            summary.dropped[drop.reason] += 1
+    return list(dedup(kept))
+
+
+def enrich_missing(posts: list[Post], enricher: Enricher) -> list[Post]:
+    """Score only posts that arrive without enrichment; posts scored upstream keep their labels."""
+    missing = [index for index, post in enumerate(posts) if post.sentiment is None or post.complaint is None]
+    if not missing:
+        return posts
+    scored = enricher.enrich([posts[index] for index in missing])
+    result = list(posts)
+    for index, post in zip(missing, scored, strict=True):
+        result[index] = post
+    return result
+
+
+def ingest(
+    posts: Iterable[Post],
+    *,
+    matcher: BrandMatcher,
+    enricher: Enricher,
+    store: Store,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[IngestSummary], None] | None = None,
+) -> IngestSummary:
+    summary = IngestSummary()
+    for batch in batched(posts, batch_size):
+        ready = enrich_missing(prepare(batch, matcher, summary), enricher)
+        summary.stored += store.upsert_posts(ready)
+        if on_batch is not None:
+            on_batch(summary)
+    logger.info("ingest: %s", summary)
+    return summary

@@ -1,0 +1,165 @@
+"""Raw post → clean Post: Weibo text clean-up, brand matching with aliases and exclusions, stable ids, dedup."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup
+
+from pipeline.config import BrandConfig, Watchlist
+from pipeline.exceptions import DropPost
+from pipeline.models import Post
+
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_LINK = re.compile(
+    r"(?:https?://|//)?(?:t\.cn|weibo\.cn/sinaurl|[a-z0-9.-]+\.(?:com|cn|net|org))/[^\s，。！？、]*", re.I
+)
+_URL = re.compile(r"https?://[^\s，。！？、]+", re.I)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff\ue627]")
+_FOLD_MARKERS = re.compile(r"(?:\.\.\.|…)?\s*(?:展开全文|收起全文|展开|全文)\s*[cd]?\s*$")
+_SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
+_REPOST_CHAIN = re.compile(r"//\s*@([^:：\s]+)\s*[:：]")
+_MENTION = re.compile(r"@([\w\u4e00-\u9fff\-]{1,30})")
+_TOPIC = re.compile(r"#([^#\n]{1,60})#")
+_EMOTICON = re.compile(r"\[[^\[\]\s]{1,8}\]")
+
+
+def clean_text(raw: str) -> str:
+    """Plain text of a post: HTML to text (emoji images become their [alt] tag), links dropped, fold
+    markers ("展开全文") and invisible characters removed, whitespace collapsed. Mentions, #topics#,
+    repost chains and emoticon tags such as [怒] are kept: they carry meaning for people and models."""
+    text = _html_to_text(raw) if _TAG.search(raw) else html.unescape(raw)
+    text = _INVISIBLE.sub("", text)
+    text = _URL.sub("", text)
+    text = _LINK.sub("", text)
+    text = _FOLD_MARKERS.sub("", text.strip())
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _html_to_text(raw: str) -> str:
+    soup = BeautifulSoup(raw, "html.parser")
+    for img in soup.find_all("img"):
+        alt = img.get("alt")
+        img.replace_with(str(alt) if isinstance(alt, str) else "")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    return soup.get_text()
+
+
+@dataclass(frozen=True, slots=True)
+class TextParts:
+    """What a Weibo text is made of. `own` is what this author wrote before any `//@name:` chain."""
+
+    own: str
+    chain: str
+    mentions: tuple[str, ...]
+    topics: tuple[str, ...]
+    emoticons: tuple[str, ...]
+
+
+def split_text(text: str) -> TextParts:
+    chain_start = _REPOST_CHAIN.search(text)
+    own = text[: chain_start.start()].strip() if chain_start else text
+    chain = text[chain_start.start() :].strip() if chain_start else ""
+    return TextParts(
+        own=own,
+        chain=chain,
+        mentions=tuple(dict.fromkeys(_MENTION.findall(text))),
+        topics=tuple(dict.fromkeys(topic.strip() for topic in _TOPIC.findall(text))),
+        emoticons=tuple(_EMOTICON.findall(text)),
+    )
+
+
+def text_for_scoring(text: str) -> str:
+    """The words that express this author's opinion: the own part of a repost, without @names and the
+    repost-chain handles. A bare repost ("转发微博" or empty) inherits the text of the chain."""
+    parts = split_text(text)
+    own = _MENTION.sub("", parts.own).strip()
+    if own in ("", "转发微博", "Repost") and parts.chain:
+        return _MENTION.sub("", _REPOST_CHAIN.sub(" ", parts.chain)).strip()
+    return own
+
+
+class BrandMatcher:
+    """Finds which watched brand a text is about. An occurrence inside an exclusion term (小米 in 小米粥)
+    does not count; the first brand with a real occurrence wins."""
+
+    def __init__(self, brands: Iterable[BrandConfig]) -> None:
+        self._brands = [
+            (brand.name, [term.lower() for term in brand.terms], [term.lower() for term in brand.exclude])
+            for brand in brands
+        ]
+        self.names = frozenset(name for name, _, _ in self._brands)
+
+    @classmethod
+    def from_watchlist(cls, watchlist: Watchlist) -> BrandMatcher:
+        return cls(watchlist.brands)
+
+    def match(self, text: str) -> str | None:
+        lowered = text.lower()
+        best: tuple[int, str] | None = None
+        for name, terms, exclusions in self._brands:
+            position = _first_real_occurrence(lowered, terms, exclusions)
+            if position is not None and (best is None or position < best[0]):
+                best = (position, name)
+        return best[1] if best else None
+
+
+def _first_real_occurrence(text: str, terms: list[str], exclusions: list[str]) -> int | None:
+    excluded_spans = [
+        (match.start(), match.start() + len(term))
+        for term in exclusions
+        for match in re.finditer(re.escape(term), text)
+    ]
+    first: int | None = None
+    for term in terms:
+        for match in re.finditer(re.escape(term), text):
+            start, end = match.start(), match.end()
+            inside_exclusion = any(lo <= start and end <= hi for lo, hi in excluded_spans)
+            if not inside_exclusion and (first is None or start < first):
+                first = start
+                break
+    return first
+
+
+def stable_id(post_id: str, source: str) -> str:
+    """Ids are source-prefixed ("weibo:4978..."): the same post from two runs gets the same key."""
+    return post_id if ":" in post_id else f"{source or 'post'}:{post_id}"
+
+
+def normalise(post: Post, matcher: BrandMatcher) -> Post:
+    """Clean one post and decide its brand; raises `DropPost` when it is about no watched brand."""
+    text = clean_text(post.text)
+    if not text:
+        raise DropPost("empty text")
+    brand = post.brand if post.brand in matcher.names else matcher.match(text)
+    if brand is None:
+        raise DropPost("no watched brand")
+    parts = split_text(text)
+    extra = dict(post.extra)
+    if parts.topics:
+        extra["topics"] = list(parts.topics)
+    if parts.mentions:
+        extra["mentions"] = list(parts.mentions)
+    repost_of = stable_id(post.repost_of, post.source) if post.repost_of else None
+    return post.with_changes(
+        id=stable_id(post.id, post.source), text=text, brand=brand, repost_of=repost_of, extra=extra
+    )
+
+
+def dedup(posts: Iterable[Post]) -> Iterator[Post]:
+    """Drop repeated ids within one batch, keeping the most recent observation of each."""
+    latest: dict[str, Post] = {}
+    for post in posts:
+        seen = latest.get(post.id)
+        if seen is None or _observed(post) >= _observed(seen):
+            latest[post.id] = post
+    yield from latest.values()
+
+
+def _observed(post: Post) -> float:
+    return post.fetched_at.timestamp() if post.fetched_at else post.created_at.timestamp()

@@ -1,0 +1,132 @@
+"""The store contract shared by the embedded SQLite store and the Elasticsearch store.
+
+Posts are kept in their latest state, keyed by post id (upsert: a re-seen post updates its metrics and
+enrichment, one row per id); every upsert also appends a metric snapshot per post for spread detection.
+Small state documents (collection checkpoints, incidents, alert deliveries, analyst feedback, silences)
+are kept as JSON records keyed by (kind, key); the modules that own them convert to typed objects.
+Both stores pass the one contract suite in `tests/pipeline/store/test_contract.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from pipeline.models import Post
+
+TrendDimension = Literal["sentiment", "severity", "category"]
+RecordKind = Literal["checkpoint", "incident", "delivery", "feedback", "silence", "raw_page"]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(
+            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TrendBucket:
+    """Count of posts in one time bucket for one brand and one value of the breakdown dimension."""
+
+    start: datetime
+    brand: str
+    key: str  # the dimension's value ("negative", "major", "delivery"), or "all" without a breakdown
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSnapshot:
+    post_id: str
+    observed_at: datetime
+    reposts: int
+    comments: int
+    likes: int
+
+
+class Store(Protocol):
+    """What every store offers; see the module docstring for the semantics."""
+
+    def upsert_posts(self, posts: Iterable[Post], observed_at: datetime | None = None) -> UpsertCounts:
+        """Insert or update posts by id; `observed_at` (default: each post's fetched_at or now) stamps the
+        metric snapshot. Unchanged re-sends neither update the row nor add a snapshot."""
+        ...
+
+    def get_post(self, post_id: str) -> Post | None: ...
+
+    def count_posts(self, brand: str | None = None) -> int: ...
+
+    def iter_posts(
+        self,
+        *,
+        brand: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        originals_only: bool = False,
+    ) -> Iterator[Post]:
+        """Posts with since <= created_at < until, oldest first."""
+        ...
+
+    def reposts_of(self, root_id: str) -> list[Post]:
+        """Reposts whose `repost_of` is `root_id`, oldest first."""
+        ...
+
+    def search(
+        self,
+        query: str,
+        *,
+        brand: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 20,
+    ) -> list[Post]:
+        """Full-text search over segmented text; best matches first."""
+        ...
+
+    def trends(
+        self,
+        *,
+        brand: str | None,
+        since: datetime,
+        until: datetime,
+        interval: timedelta,
+        by: TrendDimension | None = None,
+    ) -> list[TrendBucket]:
+        """Counts per time bucket (aligned to `interval` from the epoch, UTC) by brand and dimension,
+        ordered by (start, brand, key); empty buckets are omitted."""
+        ...
+
+    def top_posts(
+        self,
+        *,
+        brand: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sentiment: str | None = "negative",
+        limit: int = 10,
+    ) -> list[Post]:
+        """Most spread posts first (reposts, then comments, then likes)."""
+        ...
+
+    def snapshots(self, post_id: str) -> list[MetricSnapshot]:
+        """Metric observations of one post, oldest first."""
+        ...
+
+    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any]) -> None: ...
+
+    def get_record(self, kind: RecordKind, key: str) -> dict[str, Any] | None: ...
+
+    def list_records(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Records of a kind whose top-level fields equal `where`'s values, in key order."""
+        ...
+
+    def delete_record(self, kind: RecordKind, key: str) -> None: ...
+
+    def close(self) -> None: ...

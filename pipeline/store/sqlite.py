@@ -1,0 +1,295 @@
+"""The embedded store: SQLite (standard library) with an FTS5 index over jieba-segmented text.
+
+One row per post id holds the latest state; metrics only grow (a stale observation never lowers a repost
+count); each change of metrics appends a snapshot for spread detection. Writes are idempotent: the same
+input twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pipeline.exceptions import StoreError
+from pipeline.models import Post
+from pipeline.segment import segment, segment_for_search
+from pipeline.store.base import MetricSnapshot, RecordKind, TrendBucket, TrendDimension, UpsertCounts
+from pipeline.store.sqlite_schema import SCHEMA, post_row
+
+_LOOKUP_CHUNK = 500
+_DIMENSION_COLUMN = {"sentiment": "sentiment", "severity": "severity_label", "category": "category"}
+
+
+class SQLiteStore:
+    """`Store` on one SQLite file (or ":memory:")."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            self._db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
+
+    # -- posts -------------------------------------------------------------------------------------
+
+    def upsert_posts(self, posts: Iterable[Post], observed_at: datetime | None = None) -> UpsertCounts:
+        total = UpsertCounts()
+        batch: list[Post] = []
+        for post in posts:
+            batch.append(post)
+            if len(batch) >= _LOOKUP_CHUNK:
+                total += self._upsert_batch(batch, observed_at)
+                batch = []
+        if batch:
+            total += self._upsert_batch(batch, observed_at)
+        return total
+
+    def _upsert_batch(self, posts: Sequence[Post], observed_at: datetime | None) -> UpsertCounts:
+        latest: dict[str, Post] = {post.id: post for post in posts}  # last one of a repeated id wins
+        existing = self._existing_docs(list(latest))
+        inserted = updated = unchanged = 0
+        now = datetime.now(UTC).timestamp()
+        with self._transaction():
+            for post_id, post in latest.items():
+                old_doc = existing.get(post_id)
+                merged = _merge(Post.from_dict(json.loads(old_doc)), post) if old_doc else post
+                doc = json.dumps(merged.to_dict(), ensure_ascii=False, sort_keys=True)
+                if doc == old_doc:
+                    unchanged += 1
+                    continue
+                seen_at = _observation_time(post, observed_at, now)
+                row = post_row(merged, doc, seen_at)
+                if old_doc is None:
+                    self._db.execute(
+                        f"INSERT INTO posts ({', '.join(row)}, first_seen) VALUES ({', '.join('?' * len(row))}, ?)",
+                        [*row.values(), seen_at],
+                    )
+                    inserted += 1
+                else:
+                    assignments = ", ".join(f"{column} = ?" for column in row)
+                    self._db.execute(f"UPDATE posts SET {assignments} WHERE id = ?", [*row.values(), post_id])
+                    self._db.execute("DELETE FROM posts_fts WHERE id = ?", (post_id,))
+                    updated += 1
+                self._db.execute(
+                    "INSERT INTO posts_fts (id, words) VALUES (?, ?)",
+                    (post_id, " ".join(segment_for_search(merged.text))),
+                )
+                self._snapshot(merged, seen_at)
+        return UpsertCounts(inserted, updated, unchanged)
+
+    def _snapshot(self, post: Post, seen_at: float) -> None:
+        last = self._db.execute(
+            "SELECT reposts, comments, likes FROM snapshots WHERE post_id = ? ORDER BY observed_ts DESC LIMIT 1",
+            (post.id,),
+        ).fetchone()
+        metrics = (post.metrics.reposts, post.metrics.comments, post.metrics.likes)
+        if last is None or tuple(last) != metrics:
+            self._db.execute(
+                "INSERT OR REPLACE INTO snapshots (post_id, observed_ts, reposts, comments, likes) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (post.id, seen_at, *metrics),
+            )
+
+    def _existing_docs(self, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = ids[start : start + _LOOKUP_CHUNK]
+            rows = self._db.execute(f"SELECT id, doc FROM posts WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update(rows.fetchall())
+        return found
+
+    def get_post(self, post_id: str) -> Post | None:
+        row = self._db.execute("SELECT doc FROM posts WHERE id = ?", (post_id,)).fetchone()
+        return Post.from_dict(json.loads(row[0])) if row else None
+
+    def count_posts(self, brand: str | None = None) -> int:
+        if brand is None:
+            return int(self._db.execute("SELECT COUNT(*) FROM posts").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(*) FROM posts WHERE brand = ?", (brand,)).fetchone()[0])
+
+    def iter_posts(
+        self,
+        *,
+        brand: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        originals_only: bool = False,
+    ) -> Iterator[Post]:
+        where, params = _filters(brand, since, until)
+        if originals_only:
+            where.append("repost_of IS NULL")
+        sql = f"SELECT doc FROM posts {_where(where)} ORDER BY created_ts, id"
+        for (doc,) in self._db.execute(sql, params):
+            yield Post.from_dict(json.loads(doc))
+
+    def reposts_of(self, root_id: str) -> list[Post]:
+        rows = self._db.execute(
+            "SELECT doc FROM posts WHERE repost_of = ? ORDER BY created_ts, id", (root_id,)
+        ).fetchall()
+        return [Post.from_dict(json.loads(doc)) for (doc,) in rows]
+
+    def search(
+        self,
+        query: str,
+        *,
+        brand: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 20,
+    ) -> list[Post]:
+        words = [word.replace('"', "") for word in segment(query)]
+        if not words:
+            return []
+        match = " AND ".join(f'"{word}"' for word in words if word)
+        where, params = _filters(brand, since, until, table="p")
+        where.insert(0, "posts_fts MATCH ?")
+        sql = (
+            "SELECT p.doc FROM posts_fts JOIN posts p ON p.id = posts_fts.id "
+            f"{_where(where)} ORDER BY bm25(posts_fts), p.created_ts DESC LIMIT ?"
+        )
+        try:
+            rows = self._db.execute(sql, [match, *params, limit]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"search {query!r} failed: {exc}") from exc
+        return [Post.from_dict(json.loads(doc)) for (doc,) in rows]
+
+    def trends(
+        self,
+        *,
+        brand: str | None,
+        since: datetime,
+        until: datetime,
+        interval: timedelta,
+        by: TrendDimension | None = None,
+    ) -> list[TrendBucket]:
+        seconds = int(interval.total_seconds())
+        if seconds <= 0:
+            raise StoreError(f"trend interval must be positive, got {interval}")
+        key = f"COALESCE({_DIMENSION_COLUMN[by]}, 'unscored')" if by else "'all'"
+        where, params = _filters(brand, since, until)
+        sql = (
+            f"SELECT CAST(created_ts / {seconds} AS INTEGER) * {seconds} AS bucket, brand, {key} AS k, "
+            f"COUNT(*) FROM posts {_where(where)} GROUP BY bucket, brand, k ORDER BY bucket, brand, k"
+        )
+        return [
+            TrendBucket(datetime.fromtimestamp(bucket, UTC), brand_name or "", str(value), count)
+            for bucket, brand_name, value, count in self._db.execute(sql, params)
+        ]
+
+    def top_posts(
+        self,
+        *,
+        brand: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sentiment: str | None = "negative",
+        limit: int = 10,
+    ) -> list[Post]:
+        where, params = _filters(brand, since, until)
+        if sentiment is not None:
+            where.append("sentiment = ?")
+            params.append(sentiment)
+        sql = (
+            f"SELECT doc FROM posts {_where(where)} "
+            "ORDER BY reposts DESC, comments DESC, likes DESC, created_ts DESC LIMIT ?"
+        )
+        return [Post.from_dict(json.loads(doc)) for (doc,) in self._db.execute(sql, [*params, limit])]
+
+    def snapshots(self, post_id: str) -> list[MetricSnapshot]:
+        rows = self._db.execute(
+            "SELECT observed_ts, reposts, comments, likes FROM snapshots WHERE post_id = ? ORDER BY observed_ts",
+            (post_id,),
+        )
+        return [
+            MetricSnapshot(post_id, datetime.fromtimestamp(ts, UTC), reposts, comments, likes)
+            for ts, reposts, comments, likes in rows
+        ]
+
+    # -- records -----------------------------------------------------------------------------------
+
+    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any]) -> None:
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO records (kind, key, doc, updated_ts) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc, updated_ts = excluded.updated_ts",
+                (
+                    kind,
+                    key,
+                    json.dumps(doc, ensure_ascii=False, sort_keys=True),
+                    datetime.now(UTC).timestamp(),
+                ),
+            )
+
+    def get_record(self, kind: RecordKind, key: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT doc FROM records WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def list_records(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT doc FROM records WHERE kind = ? ORDER BY key", (kind,))
+        docs = [dict(json.loads(doc)) for (doc,) in rows]
+        if not where:
+            return docs
+        return [doc for doc in docs if all(doc.get(field) == value for field, value in where.items())]
+
+    def delete_record(self, kind: RecordKind, key: str) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _transaction(self) -> sqlite3.Connection:
+        # The connection as a context manager commits on success and rolls back on error.
+        return self._db
+
+
+def _merge(old: Post, new: Post) -> Post:
+    """Newer fields win, but metrics never shrink and enrichment is kept when the new copy has none."""
+    metrics = type(new.metrics)(
+        reposts=max(old.metrics.reposts, new.metrics.reposts),
+        comments=max(old.metrics.comments, new.metrics.comments),
+        likes=max(old.metrics.likes, new.metrics.likes),
+    )
+    return new.with_changes(
+        metrics=metrics,
+        sentiment=new.sentiment or old.sentiment,
+        complaint=new.complaint or old.complaint,
+        author=new.author or old.author,
+        fetched_at=max(filter(None, (old.fetched_at, new.fetched_at)), default=None),
+        extra={**old.extra, **new.extra},
+    )
+
+
+def _observation_time(post: Post, observed_at: datetime | None, now: float) -> float:
+    if observed_at is not None:
+        return observed_at.timestamp()
+    return post.fetched_at.timestamp() if post.fetched_at else now
+
+
+def _filters(
+    brand: str | None, since: datetime | None, until: datetime | None, table: str = ""
+) -> tuple[list[str], list[Any]]:
+    prefix = f"{table}." if table else ""
+    where: list[str] = []
+    params: list[Any] = []
+    if brand is not None:
+        where.append(f"{prefix}brand = ?")
+        params.append(brand)
+    if since is not None:
+        where.append(f"{prefix}created_ts >= ?")
+        params.append(since.timestamp())
+    if until is not None:
+        where.append(f"{prefix}created_ts < ?")
+        params.append(until.timestamp())
+    return where, params
+
+
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""

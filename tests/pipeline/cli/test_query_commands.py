@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.config import Settings
+from pipeline.models import Complaint, Post, Sentiment
+from pipeline.store.sqlite import SQLiteStore
+from tests.conftest import make_post
+
+
+@pytest.fixture
+def stored(settings: Settings) -> None:
+    store = SQLiteStore(settings.sqlite_path)
+    posts = [
+        Post.from_dict(make_post(id="weibo:1", brand="蒙牛", created_at="2026-11-22T10:05:00+08:00")),
+        Post.from_dict(make_post(id="weibo:2", brand="蒙牛", created_at="2026-11-22T10:35:00+08:00")),
+        Post.from_dict(
+            make_post(id="weibo:3", brand="蒙牛", text="蒙牛酸奶很好喝", created_at="2026-11-22T11:10:00+08:00")
+        ),
+    ]
+    labels = [("negative", 3, "safety"), ("negative", 2, "safety"), ("positive", 0, "none")]
+    store.upsert_posts(
+        post.with_changes(sentiment=Sentiment(label, 0.5), complaint=Complaint(severity > 0, 0.5, severity, category))  # type: ignore[arg-type]
+        for post, (label, severity, category) in zip(posts, labels, strict=True)
+    )
+    store.close()
+
+
+WINDOW = ["--since", "2026-11-22T10:00:00+08:00", "--until", "2026-11-22T12:00:00+08:00"]
+
+
+def test_trends_csv_pivots_by_sentiment(stored: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trends", "--brand", "蒙牛", *WINDOW, "--interval", "1h", "--by", "sentiment", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [
+        ["time", "brand", "negative", "positive", "total"],
+        ["2026-11-22T10:00:00+08:00", "蒙牛", "2", "0", "2"],
+        ["2026-11-22T11:00:00+08:00", "蒙牛", "0", "1", "1"],
+    ]
+
+
+def test_trends_json_by_category(stored: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trends", *WINDOW, "--interval", "30m", "--by", "category", "--format", "json"]) == 0
+    buckets = json.loads(capsys.readouterr().out)
+    assert [(b["time"][11:16], b["key"], b["count"]) for b in buckets] == [
+        ("10:00", "safety", 1),
+        ("10:30", "safety", 1),
+        ("11:00", "none", 1),
+    ]
+
+
+def test_search_table_and_json(stored: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "酸奶", "--format", "json"]) == 0
+    assert [post["id"] for post in json.loads(capsys.readouterr().out)] == ["weibo:3"]
+    assert main(["search", "异物", "--brand", "蒙牛"]) == 0
+    table = capsys.readouterr().out
+    assert "weibo:1" in table and "weibo:2" in table and "weibo:3" not in table
+
+
+def test_bad_duration_is_a_clear_error(stored: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trends", "--since", "last week"]) == 2
+    assert "not a time: 'last week'" in capsys.readouterr().err

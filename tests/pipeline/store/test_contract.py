@@ -1,0 +1,131 @@
+"""One contract for every store: the same tests run on SQLite and (opt-in) on Elasticsearch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pipeline.models import Complaint, Post, Sentiment
+from pipeline.store.base import Store, TrendBucket, UpsertCounts
+from tests.conftest import make_post
+
+T0 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def _post(number: int, minutes: int = 0, **overrides: object) -> Post:
+    fields: dict[str, object] = {"brand": "蒙牛", **overrides}
+    record = make_post(id=f"weibo:{number}", created_at=(T0 + timedelta(minutes=minutes)).isoformat(), **fields)
+    return Post.from_dict(record)
+
+
+def _scored(post: Post, label: str, severity: int = 0, category: str = "none") -> Post:
+    return post.with_changes(
+        sentiment=Sentiment(label, 0.9 if label == "negative" else 0.1),  # type: ignore[arg-type]
+        complaint=Complaint(severity > 0, 0.9 if severity else 0.1, severity, category),
+    )
+
+
+def test_upsert_is_idempotent_and_updates_metrics_in_place(store: Store) -> None:
+    post = _post(1)
+    assert store.upsert_posts([post]) == UpsertCounts(inserted=1)
+    assert store.upsert_posts([post]) == UpsertCounts(unchanged=1)
+    grown = post.with_changes(metrics=post.metrics.__class__(reposts=50, comments=3, likes=40))
+    assert store.upsert_posts([grown], observed_at=T0 + timedelta(hours=1)) == UpsertCounts(updated=1)
+    assert store.count_posts() == 1
+    stored = store.get_post("weibo:1")
+    assert stored is not None and stored.metrics.reposts == 50
+    assert [snapshot.reposts for snapshot in store.snapshots("weibo:1")] == [12, 50]
+
+
+def test_a_stale_observation_never_lowers_metrics_or_drops_enrichment(store: Store) -> None:
+    scored = _scored(_post(1, metrics={"reposts": 80}), "negative", 2, "delivery")
+    store.upsert_posts([scored])
+    store.upsert_posts([_post(1, metrics={"reposts": 5})])
+    stored = store.get_post("weibo:1")
+    assert stored is not None
+    assert stored.metrics.reposts == 80
+    assert stored.complaint is not None and stored.complaint.category == "delivery"
+
+
+def test_iter_posts_filters_and_orders_by_time(store: Store) -> None:
+    store.upsert_posts([_post(3, 30), _post(1, 0), _post(2, 10, repost_of="weibo:1"), _post(4, 90, brand="小米")])
+    ids = [post.id for post in store.iter_posts(brand="蒙牛", since=T0, until=T0 + timedelta(hours=1))]
+    assert ids == ["weibo:1", "weibo:2", "weibo:3"]
+    originals = [post.id for post in store.iter_posts(originals_only=True)]
+    assert originals == ["weibo:1", "weibo:3", "weibo:4"]
+    assert [post.id for post in store.reposts_of("weibo:1")] == ["weibo:2"]
+    assert store.count_posts(brand="小米") == 1
+
+
+def test_search_finds_segmented_words_with_filters(store: Store) -> None:
+    store.upsert_posts(
+        [
+            _post(1, 0, text="蒙牛纯牛奶喝出异物，孩子拉肚子"),
+            _post(2, 5, text="顺丰快递太慢了", brand="顺丰"),
+            _post(3, 200, text="又看到蒙牛异物的新闻"),
+        ]
+    )
+    assert {post.id for post in store.search("异物")} == {"weibo:1", "weibo:3"}
+    assert [post.id for post in store.search("异物", until=T0 + timedelta(hours=1))] == ["weibo:1"]
+    assert [post.id for post in store.search("快递", brand="顺丰")] == ["weibo:2"]
+    assert store.search("快递", brand="蒙牛") == []
+
+
+def test_trends_count_per_bucket_and_dimension(store: Store) -> None:
+    store.upsert_posts(
+        [
+            _scored(_post(1, 0), "negative", 3, "safety"),
+            _scored(_post(2, 20), "negative", 2, "safety"),
+            _scored(_post(3, 40), "positive"),
+            _scored(_post(4, 70), "negative", 1, "service"),
+            _scored(_post(5, 75, brand="小米"), "neutral"),
+        ]
+    )
+    window = {"since": T0, "until": T0 + timedelta(hours=2), "interval": timedelta(hours=1)}
+    assert store.trends(brand="蒙牛", by="sentiment", **window) == [
+        TrendBucket(T0, "蒙牛", "negative", 2),
+        TrendBucket(T0, "蒙牛", "positive", 1),
+        TrendBucket(T0 + timedelta(hours=1), "蒙牛", "negative", 1),
+    ]
+    by_severity = store.trends(brand="蒙牛", by="severity", **window)
+    assert {(bucket.key, bucket.count) for bucket in by_severity if bucket.start == T0} == {
+        ("critical", 1),
+        ("major", 1),
+        ("none", 1),
+    }
+    totals = store.trends(brand=None, **window)
+    assert [(bucket.start, bucket.brand, bucket.count) for bucket in totals] == [
+        (T0, "蒙牛", 3),
+        (T0 + timedelta(hours=1), "小米", 1),
+        (T0 + timedelta(hours=1), "蒙牛", 1),
+    ]
+    by_category = store.trends(brand="蒙牛", by="category", **window)
+    assert TrendBucket(T0 + timedelta(hours=1), "蒙牛", "service", 1) in by_category
+
+
+def test_top_posts_rank_negative_posts_by_spread(store: Store) -> None:
+    store.upsert_posts(
+        [
+            _scored(_post(1, 0, metrics={"reposts": 5}), "negative"),
+            _scored(_post(2, 1, metrics={"reposts": 500}), "negative"),
+            _scored(_post(3, 2, metrics={"reposts": 9000}), "positive"),
+        ]
+    )
+    assert [post.id for post in store.top_posts(limit=5)] == ["weibo:2", "weibo:1"]
+    assert [post.id for post in store.top_posts(sentiment=None, limit=1)] == ["weibo:3"]
+
+
+def test_records_round_trip_filter_and_delete(store: Store) -> None:
+    store.put_record("incident", "inc-2", {"incident_id": "inc-2", "brand": "蒙牛", "status": "open"})
+    store.put_record("incident", "inc-1", {"incident_id": "inc-1", "brand": "小米", "status": "open"})
+    store.put_record("incident", "inc-1", {"incident_id": "inc-1", "brand": "小米", "status": "resolved"})
+    store.put_record("checkpoint", "weibo-search:蒙牛", {"until": "2026-11-22T10:00:00+08:00"})
+    assert store.get_record("incident", "inc-1") == {
+        "incident_id": "inc-1",
+        "brand": "小米",
+        "status": "resolved",
+    }
+    assert [doc["incident_id"] for doc in store.list_records("incident")] == ["inc-1", "inc-2"]
+    assert [doc["incident_id"] for doc in store.list_records("incident", {"status": "open"})] == ["inc-2"]
+    store.delete_record("incident", "inc-2")
+    assert store.get_record("incident", "inc-2") is None
+    assert store.get_record("checkpoint", "weibo-search:蒙牛") == {"until": "2026-11-22T10:00:00+08:00"}

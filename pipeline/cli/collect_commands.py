@@ -1,0 +1,80 @@
+"""`yuqing collect`: run one real source for one keyword over a window and write the posts as JSONL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from pipeline.cli.common import Progress, parse_moment
+from pipeline.config import Settings, load_watchlist
+from pipeline.jsonl import write_posts
+from pipeline.models import SHANGHAI
+from pipeline.sources.base import RawPage
+from pipeline.sources.collect import SOURCE_NAMES, collect, make_source
+
+EXIT_BLOCKED = 3
+EXIT_FAILED = 1
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("collect", help="collect posts for a keyword from Weibo or Mastodon")
+    parser.add_argument("--source", choices=SOURCE_NAMES, required=True)
+    parser.add_argument("--keyword", required=True, help="search keyword (a Mastodon hashtag without #)")
+    parser.add_argument("--since", default="2h", help="ISO 8601 time or a duration ago (2h, 7d); default 2h")
+    parser.add_argument("--until", help="ISO 8601 time or a duration ago; default now")
+    parser.add_argument("--max-pages", type=int, default=50, help="pages per query window (default 50)")
+    parser.add_argument("--base-url", help="point the source at another host (mirror, local test server)")
+    parser.add_argument("--brand", help="keep only posts naming this watchlist brand, and tag them with it")
+    parser.add_argument("--watchlist", type=Path, help="brands YAML (default: YUQING_WATCHLIST or bundled)")
+    parser.add_argument("--delay", type=float, help="seconds between requests to one host (default: settings)")
+    parser.add_argument("--out", dest="output", type=Path, required=True, help="posts, one JSON object per line")
+    parser.set_defaults(handler=run_collect)
+
+
+def run_collect(args: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(UTC)
+    since = parse_moment(args.since, now).astimezone(SHANGHAI)
+    until = parse_moment(args.until, now).astimezone(SHANGHAI) if args.until else now.astimezone(SHANGHAI)
+    if args.delay is not None:
+        settings = settings.model_copy(
+            update={
+                "weibo": settings.weibo.model_copy(update={"delay_s": args.delay, "jitter_s": 0.0}),
+                "mastodon": settings.mastodon.model_copy(update={"delay_s": args.delay}),
+            }
+        )
+    brand = None
+    if args.brand:
+        watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
+        brand = watchlist.brand(args.brand)
+    print(
+        f"collect: {args.source} {args.keyword!r} {since:%Y-%m-%d %H:%M} .. {until:%Y-%m-%d %H:%M} (+08:00)",
+        file=sys.stderr,
+    )
+    progress = Progress("collect")
+    fetched: list[RawPage] = []
+
+    def show_progress(page: RawPage) -> None:
+        fetched.append(page)
+        progress.update(f"{len(fetched)} pages, last {page.status.value}")
+
+    with requests.Session() as http:
+        source = make_source(args.source, http, settings, base_url=args.base_url, on_page=show_progress)
+        result = collect(source, [args.keyword], since, until, max(args.max_pages, 1), brand)
+    written = write_posts(args.output, result.posts)
+    summary = result.summary
+    print(f"collect: wrote {written} posts to {args.output}", file=sys.stderr)
+    print(f"collect: {summary}", file=sys.stderr)
+    for message in summary.messages:
+        print(f"collect: {message}", file=sys.stderr)
+    if summary.blocked:
+        kinds = ", ".join(sorted(summary.blocked))
+        print(f"collect: BLOCKED ({kinds}): results are incomplete, not empty", file=sys.stderr)
+        return EXIT_BLOCKED
+    if summary.failed and not result.posts:
+        return EXIT_FAILED
+    return 0

@@ -1,0 +1,203 @@
+"""Collection runs: one source for one brand's keywords over a window, deduplicated and summarised.
+
+`collect_for_brand` is what the monitoring cycle calls. Per (brand, source) it keeps a checkpoint
+record in the store: how far collection got (`until`), the window in progress (so an interrupted run
+resumes from where the unfinished window started) and the backoff after a block. The next cycle asks
+only for the new window plus `WeiboSettings.overlap_minutes`; overlapping posts are deduplicated by id
+here and upserted by id in the store, so nothing is lost and nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+
+from pipeline.config import BrandConfig, Settings
+from pipeline.exceptions import ConfigError, SourceError
+from pipeline.models import SHANGHAI, Post, format_time, parse_time
+from pipeline.normalise import BrandMatcher
+from pipeline.sources.base import CollectSummary, RawPage, Source
+from pipeline.sources.blocking import error_kind, is_block
+from pipeline.sources.mastodon import MastodonSource
+from pipeline.sources.weibo_mobile import WeiboMobileSource
+from pipeline.sources.weibo_search import WeiboSearchSource
+from pipeline.store.base import Store
+
+logger = logging.getLogger(__name__)
+
+SOURCE_NAMES = ("weibo-search", "weibo-mobile", "mastodon")
+FIRST_WINDOW = timedelta(hours=2)  # a brand seen for the first time: the last two hours (weibo.md §12.5)
+
+
+@dataclass
+class CollectResult:
+    posts: list[Post] = field(default_factory=list)
+    summary: CollectSummary = field(default_factory=CollectSummary)
+
+
+def make_source(
+    name: str,
+    http: requests.Session,
+    settings: Settings,
+    sleep: Callable[[float], None] = time.sleep,
+    base_url: str | None = None,
+    on_page: Callable[[RawPage], None] | None = None,
+) -> Source:
+    """The source called `name` ("weibo-search", "weibo-mobile", "mastodon"), optionally at another host."""
+    weibo = settings.weibo_effective
+    if name == "weibo-search":
+        return WeiboSearchSource(http, weibo, sleep, base_url or "https://s.weibo.com", on_page=on_page)
+    if name == "weibo-mobile":
+        return WeiboMobileSource(http, weibo, sleep, base_url or "https://m.weibo.cn", on_page=on_page)
+    if name == "mastodon":
+        return MastodonSource(http, settings.mastodon, sleep, base_url, on_page=on_page)
+    raise ConfigError(f"unknown source {name!r} (known: {', '.join(SOURCE_NAMES)})")
+
+
+def collect(
+    source: Source,
+    keywords: Iterable[str],
+    since: datetime,
+    until: datetime,
+    max_pages: int = 50,
+    brand: BrandConfig | None = None,
+) -> CollectResult:
+    """Run `source` for each keyword; a block or failure stops the source and is reported, never hidden.
+
+    With a brand, hits are kept only when the text names it exactly (the search matches fuzzily), plus
+    reposts of kept posts and originals of kept reposts (the spread of a brand post is about the brand).
+    """
+    result = CollectResult()
+    found: dict[str, Post] = {}
+    for keyword in keywords:
+        try:
+            for post in source.search(keyword, since, until, max_pages):
+                if post.id in found:
+                    result.summary.duplicates += 1
+                    continue
+                found[post.id] = post
+        except SourceError as exc:
+            kind = error_kind(exc)
+            (result.summary.blocked if is_block(exc) else result.summary.failed)[kind] += 1
+            result.summary.messages.append(f"{source.name}: {exc}")
+            logger.warning("%s stopped on %r: %s", source.name, keyword, exc)
+            break
+    kept = _keep_brand_posts(list(found.values()), brand)
+    source_summary = source.summary
+    result.summary.pages += source_summary.pages
+    result.summary.duplicates += source_summary.duplicates
+    result.summary.blocked.update(source_summary.blocked)
+    result.summary.failed.update(source_summary.failed)
+    result.summary.filtered = len(found) - len(kept)
+    result.summary.posts = len(kept)
+    result.posts = kept
+    return result
+
+
+def _keep_brand_posts(posts: list[Post], brand: BrandConfig | None) -> list[Post]:
+    if brand is None:
+        return posts
+    matcher = BrandMatcher([brand])
+    named = {post.id for post in posts if matcher.match(post.text) == brand.name}
+    linked = {post.repost_of for post in posts if post.id in named and post.repost_of}
+    return [
+        post.with_changes(brand=brand.name)
+        for post in posts
+        if post.id in named or post.id in linked or (post.repost_of is not None and post.repost_of in named)
+    ]
+
+
+def checkpoint_key(brand: str, source: str) -> str:
+    return f"{brand}|{source}"
+
+
+def collect_for_brand(
+    settings: Settings,
+    brand: BrandConfig,
+    store: Store,
+    now: datetime,
+    http: requests.Session | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    base_urls: dict[str, str] | None = None,
+    max_pages: int = 50,
+) -> CollectResult:
+    """One monitoring cycle for one brand over its configured sources (JSONL replay is not collected here)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=SHANGHAI)  # a naive time is Weibo's own zone, as everywhere in the project
+    session = http or requests.Session()
+    result = CollectResult()
+    try:
+        for name in brand.sources:
+            if name == "jsonl":
+                continue
+            one = _collect_one(settings, brand, store, now, session, name, sleep, base_urls or {}, max_pages)
+            result.posts.extend(one.posts)
+            result.summary.merge(one.summary)
+    finally:
+        if http is None:
+            session.close()
+    logger.info("collected for %s: %s", brand.name, result.summary)
+    return result
+
+
+def _collect_one(
+    settings: Settings,
+    brand: BrandConfig,
+    store: Store,
+    now: datetime,
+    http: requests.Session,
+    name: str,
+    sleep: Callable[[float], None],
+    base_urls: dict[str, str],
+    max_pages: int,
+) -> CollectResult:
+    key = checkpoint_key(brand.name, name)
+    state: dict[str, Any] = store.get_record("checkpoint", key) or {"brand": brand.name, "source": name}
+    blocked_until = state.get("blocked_until")
+    if blocked_until and now < parse_time(blocked_until):
+        skipped = CollectResult()
+        skipped.summary.skipped.append(f"{name} (backing off after {state.get('last_block')} until {blocked_until})")
+        return skipped
+    since, until = _window(state, now, timedelta(minutes=settings.weibo.overlap_minutes))
+    state["in_progress"] = {"since": format_time(since), "until": format_time(until)}
+    store.put_record("checkpoint", key, state)
+
+    def keep_raw(page: RawPage) -> None:
+        digest = hashlib.sha1(page.url.encode("utf-8")).hexdigest()[:16]
+        doc = {**page.to_record(), "brand": brand.name, "source": name}
+        store.put_record("raw_page", f"{name}:{format_time(page.fetched_at)}:{digest}", doc)
+
+    on_page = keep_raw if settings.weibo.keep_raw else None
+    source = make_source(name, http, settings, sleep, base_urls.get(name), on_page)
+    result = collect(source, brand.search_keywords, since, until, max_pages, brand)
+    state["last_run_at"] = format_time(now)
+    if result.summary.blocked:
+        kind = next(iter(result.summary.blocked))
+        backoff = min(
+            max(float(state.get("backoff_s") or 0) * 2, settings.weibo.backoff_s),
+            settings.weibo.max_backoff_s,
+        )
+        state.update(last_block=kind, backoff_s=backoff, blocked_until=format_time(now + timedelta(seconds=backoff)))
+    elif not result.summary.failed:
+        # The window is done: advance, forget the window in progress, reset the backoff.
+        state.update(until=format_time(until), in_progress=None, backoff_s=0.0, blocked_until=None, last_block=None)
+    store.put_record("checkpoint", key, state)
+    return result
+
+
+def _window(state: dict[str, Any], now: datetime, overlap: timedelta) -> tuple[datetime, datetime]:
+    """Resume an unfinished window from its start; else continue from the last end minus the overlap."""
+    in_progress = state.get("in_progress")
+    if isinstance(in_progress, dict) and in_progress.get("since"):
+        return parse_time(in_progress["since"]), now
+    if state.get("until"):
+        return parse_time(state["until"]) - overlap, now
+    return now - FIRST_WINDOW, now

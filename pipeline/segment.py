@@ -43,13 +43,16 @@ def add_words(words: Iterable[str]) -> None:
 
 
 def segment(text: str) -> list[str]:
-    """Words of a text, punctuation and spaces dropped."""
-    return [token for token in _jieba().lcut(text) if _WORD.search(token)]
+    """Words of a text, punctuation and spaces dropped.
+
+    HMM guessing of unknown words is off: it doubles the cost, and the index and the queries must split
+    words the same way anyway (an unknown word falls apart into characters on both sides)."""
+    return [token for token in _jieba().lcut(text, HMM=False) if _WORD.search(token)]
 
 
 def segment_for_search(text: str) -> list[str]:
     """Words plus their shorter parts (中华人民共和国 → 中华, 华人, ...), for recall in a full-text index."""
-    return [token for token in _jieba().lcut_for_search(text) if _WORD.search(token)]
+    return [token for token in _jieba().lcut_for_search(text, HMM=False) if _WORD.search(token)]
 
 
 def terms(text: str) -> list[str]:

@@ -11,12 +11,26 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from pipeline.cli import collect_commands, demo_commands, ingest_commands, query_commands
+from pipeline.cli import (
+    collect_commands,
+    demo_commands,
+    es_commands,
+    ingest_commands,
+    query_commands,
+    report_commands,
+)
 from pipeline.config import Settings
 from pipeline.exceptions import YuqingError
 
 # Explicit list, no import magic: each module adds its sub-commands to the parser.
-COMMAND_MODULES = [ingest_commands, query_commands, demo_commands, collect_commands]
+COMMAND_MODULES = [
+    ingest_commands,
+    query_commands,
+    demo_commands,
+    collect_commands,
+    es_commands,
+    report_commands,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from pipeline.exceptions import StoreError
 from pipeline.models import Post
 from pipeline.segment import segment, segment_for_search
 from pipeline.store.base import MetricSnapshot, RecordKind, TrendBucket, TrendDimension, UpsertCounts
+from pipeline.store.merge import merge_posts
 from pipeline.store.sqlite_schema import SCHEMA, post_row
 
 _LOOKUP_CHUNK = 500
@@ -59,7 +60,7 @@ class SQLiteStore:
         with self._transaction():
             for post_id, post in latest.items():
                 old_doc = existing.get(post_id)
-                merged = _merge(Post.from_dict(json.loads(old_doc)), post) if old_doc else post
+                merged = merge_posts(Post.from_dict(json.loads(old_doc)), post) if old_doc else post
                 doc = json.dumps(merged.to_dict(), ensure_ascii=False, sort_keys=True)
                 if doc == old_doc:
                     unchanged += 1
@@ -248,23 +249,6 @@ class SQLiteStore:
     def _transaction(self) -> sqlite3.Connection:
         # The connection as a context manager commits on success and rolls back on error.
         return self._db
-
-
-def _merge(old: Post, new: Post) -> Post:
-    """Newer fields win, but metrics never shrink and enrichment is kept when the new copy has none."""
-    metrics = type(new.metrics)(
-        reposts=max(old.metrics.reposts, new.metrics.reposts),
-        comments=max(old.metrics.comments, new.metrics.comments),
-        likes=max(old.metrics.likes, new.metrics.likes),
-    )
-    return new.with_changes(
-        metrics=metrics,
-        sentiment=new.sentiment or old.sentiment,
-        complaint=new.complaint or old.complaint,
-        author=new.author or old.author,
-        fetched_at=max(filter(None, (old.fetched_at, new.fetched_at)), default=None),
-        extra={**old.extra, **new.extra},
-    )
 
 
 def _observation_time(post: Post, observed_at: datetime | None, now: float) -> float:

@@ -1,0 +1,50 @@
+"""`yuqing report`: the daily briefing (舆情日报) of one brand as HTML or Markdown."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Settings
+from pipeline.exceptions import ConfigError
+from pipeline.report import briefing_day, build_briefing, render_html, render_markdown
+from pipeline.store import open_store
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("report", help="the daily briefing (舆情日报) of one brand")
+    parser.add_argument("--brand", required=True)
+    parser.add_argument("--date", help="the day reported, YYYY-MM-DD in Asia/Shanghai (default: yesterday)")
+    parser.add_argument("--format", choices=["html", "md"], default="html")
+    parser.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], help="default: YUQING_STORE")
+    parser.set_defaults(handler=run)
+
+
+def _day(text: str | None) -> date:
+    if text is None:
+        return briefing_day(datetime.now(UTC))
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"--date must look like 2026-11-22, got {text!r}") from exc
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    day = _day(args.date)
+    store = open_store(settings, args.store)
+    try:
+        briefing = build_briefing(store, args.brand, day)
+    finally:
+        store.close()
+    document = render_html(briefing) if args.format == "html" else render_markdown(briefing)
+    if args.out is None:
+        sys.stdout.write(document)
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(document, encoding="utf-8")
+    print(f"wrote {args.out} ({briefing.today.total} mentions on {day.isoformat()})", file=sys.stderr)
+    return 0

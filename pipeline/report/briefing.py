@@ -1,0 +1,182 @@
+"""What goes into the daily briefing (舆情日报) of one brand, gathered through the `Store` protocol only.
+
+A briefing covers one calendar day in Asia/Shanghai and compares it with the day before and with the
+seven days before it: volume, negative share, severity and category of the day's complaints, incidents,
+the most spread negative posts and the complaint terms that are new or growing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from pipeline.exceptions import InvalidRecord
+from pipeline.models import SHANGHAI, Post, parse_time
+from pipeline.segment import terms
+from pipeline.store.base import Store
+
+HOUR = timedelta(hours=1)
+BASELINE_DAYS = 7
+TOP_COMPLAINTS = 10
+EMERGING_TERMS = 15
+MIN_TERM_COUNT = 2  # a term mentioned once today is noise, not an emerging complaint
+
+
+@dataclass(frozen=True, slots=True)
+class DayVolume:
+    day: date
+    total: int
+    negative: int
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.negative / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class EmergingTerm:
+    term: str
+    today: int
+    baseline_per_day: float  # mean daily count over the seven days before
+
+    @property
+    def growth(self) -> float:
+        return (self.today + 1) / (self.baseline_per_day + 1)
+
+
+@dataclass
+class Briefing:
+    brand: str
+    day: date
+    generated_at: datetime
+    days: list[DayVolume]  # the seven days before, then the day itself (oldest first)
+    hourly: dict[int, Counter[str]]  # hour of the day (Shanghai) → sentiment → count
+    severity: Counter[str]
+    category: Counter[str]
+    incidents: list[dict[str, Any]]
+    top_complaints: list[Post]
+    emerging_terms: list[EmergingTerm]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def today(self) -> DayVolume:
+        return self.days[-1]
+
+    @property
+    def yesterday(self) -> DayVolume:
+        return self.days[-2]
+
+    @property
+    def baseline(self) -> DayVolume:
+        """The seven days before, summed (divide by BASELINE_DAYS for a daily mean)."""
+        previous = self.days[:-1]
+        return DayVolume(self.days[0].day, sum(d.total for d in previous), sum(d.negative for d in previous))
+
+    @property
+    def baseline_daily_volume(self) -> float:
+        return self.baseline.total / BASELINE_DAYS
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0, 0), tzinfo=SHANGHAI)
+    return start, start + timedelta(days=1)
+
+
+def briefing_day(run_time: datetime) -> date:
+    """The morning run reports on the whole previous day in Shanghai."""
+    return run_time.astimezone(SHANGHAI).date() - timedelta(days=1)
+
+
+def build_briefing(store: Store, brand: str, day: date, now: datetime | None = None) -> Briefing:
+    day_start, day_end = day_bounds(day)
+    window_start = day_start - timedelta(days=BASELINE_DAYS)
+    by_sentiment = store.trends(brand=brand, since=window_start, until=day_end, interval=HOUR, by="sentiment")
+    totals: Counter[date] = Counter()
+    negatives: Counter[date] = Counter()
+    hourly: dict[int, Counter[str]] = defaultdict(Counter)
+    for bucket in by_sentiment:
+        local = bucket.start.astimezone(SHANGHAI)
+        totals[local.date()] += bucket.count
+        if bucket.key == "negative":
+            negatives[local.date()] += bucket.count
+        if local.date() == day:
+            hourly[local.hour][bucket.key] += bucket.count
+    days = [
+        DayVolume(d, totals[d], negatives[d])
+        for d in (day - timedelta(days=offset) for offset in range(BASELINE_DAYS, -1, -1))
+    ]
+    return Briefing(
+        brand=brand,
+        day=day,
+        generated_at=now or datetime.now(SHANGHAI),
+        days=days,
+        hourly=dict(hourly),
+        severity=_breakdown(store, brand, day_start, day_end, "severity"),
+        category=_breakdown(store, brand, day_start, day_end, "category"),
+        incidents=relevant_incidents(store.list_records("incident", {"brand": brand}), day_start, day_end),
+        top_complaints=store.top_posts(
+            brand=brand, since=day_start, until=day_end, sentiment="negative", limit=TOP_COMPLAINTS
+        ),
+        emerging_terms=emerging_terms(store, brand, day),
+    )
+
+
+def _breakdown(store: Store, brand: str, since: datetime, until: datetime, by: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for bucket in store.trends(brand=brand, since=since, until=until, interval=HOUR, by=by):  # type: ignore[arg-type]
+        counts[bucket.key] += bucket.count
+    return counts
+
+
+def relevant_incidents(incidents: list[dict[str, Any]], since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Incidents still open or acknowledged, and those opened or updated during the day; open ones and
+    higher priorities first."""
+
+    def touched(incident: dict[str, Any]) -> bool:
+        for key in ("opened_at", "updated_at"):
+            if incident.get(key) is None:
+                continue
+            try:
+                moment = parse_time(incident[key], key)
+            except InvalidRecord:  # a malformed time only means we cannot tell: keep the incident
+                return True
+            if since <= moment < until:
+                return True
+        return False
+
+    kept = [item for item in incidents if item.get("status") != "resolved" or touched(item)]
+    status_order = {"open": 0, "acknowledged": 1, "resolved": 2}
+    return sorted(
+        kept,
+        key=lambda item: (
+            status_order.get(str(item.get("status")), 3),
+            str(item.get("priority", "P9")),
+            str(item.get("opened_at", "")),
+        ),
+    )
+
+
+def _is_complaint_like(post: Post) -> bool:
+    return post.is_negative or (post.complaint is not None and post.complaint.is_complaint)
+
+
+def emerging_terms(store: Store, brand: str, day: date) -> list[EmergingTerm]:
+    """Terms of today's negative or complaint posts, ranked by growth over their mean of the week before."""
+    day_start, day_end = day_bounds(day)
+    today: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    brand_words = {brand.lower()}
+    for post in store.iter_posts(brand=brand, since=day_start - timedelta(days=BASELINE_DAYS), until=day_end):
+        if not _is_complaint_like(post):
+            continue
+        counter = today if post.created_at >= day_start else before
+        counter.update(term for term in terms(post.text) if term not in brand_words)
+    ranked = [
+        EmergingTerm(term, count, before[term] / BASELINE_DAYS)
+        for term, count in today.items()
+        if count >= MIN_TERM_COUNT
+    ]
+    ranked.sort(key=lambda item: (-item.growth, -item.today, item.term))
+    return ranked[:EMERGING_TERMS]

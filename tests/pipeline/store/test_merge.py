@@ -1,0 +1,26 @@
+"""The merge rule for a re-seen post: newer fields win, metrics never shrink, enrichment is kept."""
+
+from __future__ import annotations
+
+from pipeline.models import Post
+from pipeline.store.merge import merge_posts
+from tests.conftest import make_post
+
+
+def test_newer_fields_win_but_metrics_and_enrichment_are_kept() -> None:
+    old = Post.from_dict(
+        make_post(
+            text="旧文本",
+            metrics={"reposts": 80, "comments": 1, "likes": 5},
+            sentiment={"label": "negative", "score": 0.9},
+            region="上海",
+        )
+    )
+    new = Post.from_dict(
+        make_post(text="新文本", metrics={"reposts": 3, "comments": 9, "likes": 5}, author=None, topic="x")
+    )
+    merged = merge_posts(old, new)
+    assert merged.text == "新文本"
+    assert (merged.metrics.reposts, merged.metrics.comments) == (80, 9)
+    assert merged.sentiment == old.sentiment and merged.author == old.author
+    assert merged.extra == {"region": "上海", "topic": "x"}

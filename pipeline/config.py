@@ -51,6 +51,9 @@ class WeiboSettings(BaseModel):
         "Chrome/131.0.0.0 Safari/537.36"
     )
     keep_raw: bool = False
+    # Other hosts for the two surfaces (mirrors, or a local server in tests).
+    search_base_url: str = "https://s.weibo.com"
+    mobile_base_url: str = "https://m.weibo.cn"
 
 
 class MastodonSettings(BaseModel):

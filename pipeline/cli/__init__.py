@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline.cli import (
+    alert_commands,
     collect_commands,
     demo_commands,
     es_commands,
@@ -30,6 +31,7 @@ COMMAND_MODULES = [
     collect_commands,
     es_commands,
     report_commands,
+    alert_commands,
 ]
 
 

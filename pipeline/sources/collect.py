@@ -53,9 +53,9 @@ def make_source(
     """The source called `name` ("weibo-search", "weibo-mobile", "mastodon"), optionally at another host."""
     weibo = settings.weibo_effective
     if name == "weibo-search":
-        return WeiboSearchSource(http, weibo, sleep, base_url or "https://s.weibo.com", on_page=on_page)
+        return WeiboSearchSource(http, weibo, sleep, base_url or weibo.search_base_url, on_page=on_page)
     if name == "weibo-mobile":
-        return WeiboMobileSource(http, weibo, sleep, base_url or "https://m.weibo.cn", on_page=on_page)
+        return WeiboMobileSource(http, weibo, sleep, base_url or weibo.mobile_base_url, on_page=on_page)
     if name == "mastodon":
         return MastodonSource(http, settings.mastodon, sleep, base_url, on_page=on_page)
     raise ConfigError(f"unknown source {name!r} (known: {', '.join(SOURCE_NAMES)})")

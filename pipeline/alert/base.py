@@ -1,0 +1,84 @@
+"""The alerter interface: one message in, delivered or `AlertDeliveryError` out (elastalert `Alerter`)."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from pipeline.config import ChannelConfig
+from pipeline.exceptions import AlertDeliveryError
+
+Clock = Callable[[], float]  # seconds since the epoch; injected so signatures can be tested
+
+
+@dataclass(frozen=True, slots=True)
+class AlertMessage:
+    """One message in every rendering a channel may want."""
+
+    subject: str
+    text: str  # plain text
+    markdown: str  # DingTalk / WeCom / Slack flavoured markdown
+    html: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)  # the alert contract document, for webhooks
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    channel: str
+    sent: bool
+    error: str | None = None
+
+
+class Alerter(ABC):
+    """Sends a message to one destination; raises `AlertDeliveryError` naming the channel on failure."""
+
+    kind: str = "alerter"
+
+    def __init__(
+        self,
+        name: str,
+        config: ChannelConfig,
+        *,
+        http: requests.Session | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.http = http or requests.Session()
+        self.clock = clock
+
+    @abstractmethod
+    def send(self, message: AlertMessage) -> None: ...
+
+    def _fail(self, problem: str) -> AlertDeliveryError:
+        return AlertDeliveryError(f"channel {self.name!r} ({self.kind}): {problem}")
+
+    def _post_json(self, url: str, body: dict[str, Any]) -> requests.Response:
+        """POST JSON (timeout, no redirects); non-2xx and transport errors raise AlertDeliveryError."""
+        try:
+            response = self.http.post(url, json=body, timeout=self.config.timeout_s, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise self._fail(f"request failed: {type(exc).__name__}") from exc
+        if not 200 <= response.status_code < 300:
+            raise self._fail(f"HTTP {response.status_code}: {response.text[:200]}")
+        return response
+
+    def _url(self) -> str:
+        url = self.config.resolved_url()
+        if not url:
+            where = f"environment variable {self.config.url_env}" if self.config.url_env else "url"
+            raise self._fail(f"no endpoint configured ({where} is empty)")
+        return url
+
+    @staticmethod
+    def _json_of(response: requests.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}

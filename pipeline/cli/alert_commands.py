@@ -1,0 +1,204 @@
+"""`yuqing backtest` (replay a post stream through detection offline) and `yuqing alerts ...` (incidents)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.cli.common import Progress, parse_duration, report_bad_lines
+from pipeline.config import Settings, load_watchlist
+from pipeline.exceptions import ConfigError
+from pipeline.jsonl import read_posts
+from pipeline.models import SHANGHAI, Post, format_time
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "backtest", help="replay a post stream on a simulated clock and write the alerts it would send"
+    )
+    parser.add_argument("--posts", required=True, type=Path, help="posts as JSON Lines (DESIGN §4)")
+    parser.add_argument("--out", required=True, type=Path, help="notifications written here as JSON Lines")
+    parser.add_argument("--watchlist", type=Path, help="watchlist YAML (default: the configured one)")
+    parser.add_argument("--tick", default="1m", help="simulated clock step (default 1m)")
+    parser.set_defaults(handler=run_backtest_command)
+
+    alerts = commands.add_parser("alerts", help="list, show, acknowledge, resolve or silence incidents")
+    actions = alerts.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="incidents, newest first")
+    listing.add_argument("--status", choices=["open", "acknowledged", "resolved"])
+    listing.add_argument("--brand")
+    listing.set_defaults(handler=run_list)
+    for name, helptext, handler in (
+        ("show", "one incident as JSON, with its deliveries", run_show),
+        ("ack", "acknowledge an incident (stops escalation)", run_ack),
+        ("resolve", "resolve an incident by hand and send the resolved message", run_resolve),
+    ):
+        action = actions.add_parser(name, help=helptext)
+        action.add_argument("incident_id")
+        action.set_defaults(handler=handler)
+    silence = actions.add_parser("silence", help="hold back notifications of a brand or an incident")
+    target = silence.add_mutually_exclusive_group(required=True)
+    target.add_argument("--brand")
+    target.add_argument("--incident")
+    silence.add_argument("--for", dest="duration", default="2h", help="how long (default 2h)")
+    silence.set_defaults(handler=run_silence)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enriched(posts: list[Post], settings: Settings) -> list[Post]:
+    """Run the classifiers only on posts that arrive without sentiment or complaint labels."""
+    missing = [index for index, post in enumerate(posts) if post.sentiment is None or post.complaint is None]
+    if not missing:
+        return posts
+    from pipeline.enrich.enricher import Enricher
+    from pipeline.enrich.registry import make_scorers
+
+    print(f"classifying {len(missing)} posts without labels ({settings.scorer} scorer)", file=sys.stderr)
+    enricher = Enricher(*make_scorers(settings.scorer))
+    enriched = enricher.enrich([posts[index] for index in missing])
+    result = list(posts)
+    for index, post in zip(missing, enriched, strict=True):
+        result[index] = post
+    return result
+
+
+def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.detect.backtest import run_backtest
+
+    tick = parse_duration(args.tick)
+    watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
+    reader = read_posts(args.posts)
+    posts = list(reader)
+    report_bad_lines(reader)
+    posts = _enriched(posts, settings)
+    progress = Progress("backtest")
+    result = run_backtest(
+        posts,
+        watchlist,
+        tick=tick,
+        progress=lambda clock, done: progress.update(f"{format_time(clock.astimezone(SHANGHAI))}  {done} posts"),
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8") as handle:
+        for notification in result.notifications:
+            handle.write(json.dumps(notification, ensure_ascii=False) + "\n")
+    for notification in result.notifications:
+        print(
+            f"{notification['updated_at']}  {notification['event']:<9} {notification['priority']}  "
+            f"{notification['brand']}  {notification['reason']}"
+        )
+    progress.update(
+        f"{result.posts} posts, {result.ticks} ticks, {len(result.notifications)} notifications, "
+        f"{len(result.incidents)} incidents → {args.out}",
+        force=True,
+    )
+    return 0
+
+
+def _store(settings: Settings) -> Any:
+    from pipeline.store import open_store
+
+    return open_store(settings)
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        incidents = store.list_records("incident")
+    finally:
+        store.close()
+    incidents = [
+        doc
+        for doc in incidents
+        if (args.status is None or doc.get("status") == args.status)
+        and (args.brand is None or doc.get("brand") == args.brand)
+    ]
+    incidents.sort(key=lambda doc: str(doc.get("opened_at")), reverse=True)
+    if not incidents:
+        print("no incidents")
+    for doc in incidents:
+        print(
+            f"{doc['incident_id']}  {doc['status']:<12} {doc['priority']}  {doc['kind']:<7} {doc['brand']}  "
+            f"opened {doc['opened_at']}  {str(doc.get('reason', ''))[:80]}"
+        )
+    return 0
+
+
+def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        doc = store.get_record("incident", args.incident_id)
+        deliveries = store.list_records("delivery", {"incident_id": args.incident_id})
+    finally:
+        store.close()
+    if doc is None:
+        raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
+    doc["deliveries"] = [
+        {key: value for key, value in delivery.items() if key != "notification"} for delivery in deliveries
+    ]
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+    return 0
+
+
+def run_ack(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.detect.incidents import acknowledge
+
+    store = _store(settings)
+    try:
+        incident = acknowledge(store, args.incident_id, _now())
+    finally:
+        store.close()
+    if incident is None:
+        raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
+    print(f"{incident.incident_id}: {incident.status}")
+    return 0
+
+
+def run_resolve(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.alert.dispatch import Dispatcher
+    from pipeline.detect.incidents import resolve_by_hand
+
+    now = _now()
+    store = _store(settings)
+    try:
+        outcome = resolve_by_hand(store, args.incident_id, now)
+        if outcome is None:
+            raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
+        incident, notification = outcome
+        if notification:
+            report = Dispatcher(settings.watchlist_config, store).dispatch([notification], now)
+            print(f"{incident.incident_id}: resolved ({report.sent} sent, {report.failed} failed)")
+        else:
+            print(f"{incident.incident_id}: already resolved")
+    finally:
+        store.close()
+    return 0
+
+
+def run_silence(args: argparse.Namespace, settings: Settings) -> int:
+    now = _now()
+    until = now + parse_duration(args.duration)
+    target = f"brand:{args.brand}" if args.brand else f"incident:{args.incident}"
+    store = _store(settings)
+    try:
+        store.put_record(
+            "silence",
+            target,
+            {
+                "brand": args.brand,
+                "incident_id": args.incident,
+                "until": format_time(until.astimezone(SHANGHAI)),
+                "created_at": format_time(now.astimezone(SHANGHAI)),
+            },
+        )
+    finally:
+        store.close()
+    print(f"silenced {target} until {format_time(until.astimezone(SHANGHAI))}")
+    return 0

@@ -1,0 +1,76 @@
+"""What every detector hands to incident fusion: a `Hit` (why something fired, with its evidence)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+DetectorKind = Literal["cascade", "surge"]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidencePost:
+    """A post quoted in an alert: enough to link it and rank it, not the whole post."""
+
+    post_id: str
+    url: str
+    followers: int = 0
+    severity: int = 0
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One detector decision that something is spreading.
+
+    `key` names the incident the hit belongs to (`cascade:<root id>` or `surge:<brand>:<category|*>`);
+    `size` is what growth milestones are measured on (predicted reposts for a cascade, posts in the test
+    window for a surge); `reason` says in plain words why it fired.
+    """
+
+    kind: DetectorKind
+    key: str
+    brand: str
+    at: datetime
+    reason: str
+    size: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+    root_id: str | None = None
+    category: str | None = None
+    predicted_reposts: float | None = None
+    severity: int = 0  # highest complaint severity among the evidence posts (0-3)
+    max_followers: int = 0  # reach of the biggest account involved
+    big_account: bool = False  # a verified or very large account took part
+    posts: tuple[EvidencePost, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """A detector's answer at one time: its hits, and the keys still above their (lower) quiet level."""
+
+    hits: list[Hit]
+    active: set[str]
+
+
+class RecordStore(Protocol):
+    """The part of `pipeline.store.base.Store` that detection state needs (incidents, deliveries, ...)."""
+
+    def put_record(self, kind: Any, key: str, doc: dict[str, Any]) -> None: ...
+
+    def get_record(self, kind: Any, key: str) -> dict[str, Any] | None: ...
+
+    def list_records(self, kind: Any, where: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def delete_record(self, kind: Any, key: str) -> None: ...
+
+
+def epoch(moment: datetime) -> float:
+    """Seconds since the epoch; naive times are rejected because mixing zones silently shifts buckets."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: detection needs time-zone-aware times")
+    return moment.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)

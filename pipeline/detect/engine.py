@@ -1,0 +1,85 @@
+"""One detection cycle at time `now`: feed posts to A1/A2, fuse their hits into incidents (A3).
+
+The same `DetectionEngine` runs in production (`pipeline.detect.monitor`, rebuilt from the store each cycle),
+in `yuqing backtest` (fed in time order on a simulated clock) and in `benchmarks/detection.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pipeline.config import Watchlist
+from pipeline.detect.base import RecordStore
+from pipeline.detect.cascade import CascadeDetector, CascadeRules
+from pipeline.detect.incidents import Incident, IncidentBook, IncidentManager, IncidentRules
+from pipeline.detect.surge import SurgeDetector, SurgeRules
+from pipeline.exceptions import ConfigError
+from pipeline.models import Post
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionConfig:
+    """All detection parameters in one place; the defaults are the tuned ones (see docs/benchmarks.md)."""
+
+    cascade: CascadeRules = field(default_factory=CascadeRules)
+    surge: SurgeRules = field(default_factory=SurgeRules)
+    incidents: IncidentRules = field(default_factory=IncidentRules)
+
+
+def escalation_policy(watchlist: Watchlist | None) -> Any:
+    """How long a P1/P2 incident of a brand may stay unacknowledged before its route escalates."""
+
+    def delay(incident: Incident) -> timedelta | None:
+        if watchlist is None:
+            return None
+        try:
+            brand = watchlist.brand(incident.brand)
+        except ConfigError:  # a brand removed from the watchlist simply has no escalation
+            return None
+        route_name = brand.urgent_route or brand.route
+        route = watchlist.routes.get(route_name)
+        if route is None or route.escalate_to is None:
+            return None
+        return timedelta(minutes=route.escalate_after_minutes)
+
+    return delay
+
+
+class DetectionEngine:
+    """Detectors plus incident fusion over one record store."""
+
+    def __init__(
+        self,
+        records: RecordStore,
+        watchlist: Watchlist | None = None,
+        config: DetectionConfig | None = None,
+        *,
+        history_start: datetime | None = None,
+    ) -> None:
+        self.config = config or DetectionConfig()
+        self.watchlist = watchlist
+        self.cascades = CascadeDetector(self.config.cascade)
+        self.surges = SurgeDetector(self.config.surge, history_start=history_start)
+        self.incidents = IncidentManager(IncidentBook(records), self.config.incidents, escalation_policy(watchlist))
+        self._brands = {brand.name for brand in watchlist.brands} if watchlist else None
+        self.observed = 0
+
+    def observe(self, posts: Iterable[Post]) -> None:
+        for post in posts:
+            if self._brands is not None and post.brand is not None and post.brand not in self._brands:
+                continue
+            self.cascades.update(post)
+            self.surges.update(post)
+            self.observed += 1
+
+    def run(self, now: datetime) -> list[dict[str, Any]]:
+        """Check both detectors at `now` and return the notifications incident fusion decided to send."""
+        cascade = self.cascades.check(now)
+        surge = self.surges.check(now)
+        return self.incidents.process([*cascade.hits, *surge.hits], cascade.active | surge.active, now)

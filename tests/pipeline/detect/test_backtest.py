@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from pipeline.cli import main
+from pipeline.detect.backtest import run_backtest
+from pipeline.jsonl import write_posts
+from pipeline.models import parse_time
+from tests.pipeline.detect.streams import DAY, demo_day, make_watchlist
+
+BIG_V_AT = DAY + timedelta(hours=10, minutes=40)
+
+
+def test_scripted_crisis_opens_within_half_an_hour_and_resolves_the_same_day() -> None:
+    result = run_backtest(demo_day(seed=1), make_watchlist())
+    events = [(n["event"], n["kind"], n["root_id"]) for n in result.notifications]
+    assert events[0] == ("opened", "cascade", "weibo:root")
+    assert events[-1] == ("resolved", "cascade", "weibo:root")
+    assert {n["incident_id"] for n in result.notifications} == {result.notifications[0]["incident_id"]}
+    opened = parse_time(result.notifications[0]["opened_at"])
+    resolved = parse_time(result.notifications[-1]["updated_at"])
+    assert BIG_V_AT <= opened <= BIG_V_AT + timedelta(minutes=30)
+    assert resolved.date() == DAY.date() and resolved > DAY + timedelta(hours=13)
+    first = result.notifications[0]
+    assert first["priority"] == "P1" and "大V" in first["reason"]
+    assert "weibo:root" in first["posts"] and any(url.startswith("https://") for url in first["urls"])
+    assert [doc["status"] for doc in result.incidents] == ["resolved"]
+
+
+def test_a_quiet_day_raises_nothing() -> None:
+    assert run_backtest(demo_day(seed=2, crisis=False), make_watchlist()).notifications == []
+
+
+def test_backtest_cli_writes_the_alerts_it_would_send(tmp_path: Path, env) -> None:
+    env.setenv("YUQING_DATA_DIR", str(tmp_path / "data"))
+    watchlist = tmp_path / "watchlist.yaml"
+    watchlist.write_text("brands:\n  - name: 蒙牛\n  - name: 伊利\n  - name: 小米\n  - name: 华为\n", encoding="utf-8")
+    stream = tmp_path / "stream.jsonl"
+    write_posts(stream, demo_day(seed=3))
+    with stream.open("a", encoding="utf-8") as handle:
+        handle.write("{not json\n")  # reported and skipped, the rest still replays
+    out = tmp_path / "alerts.jsonl"
+    code = main(["backtest", "--posts", str(stream), "--out", str(out), "--watchlist", str(watchlist), "--tick", "2m"])
+    assert code == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["event"] for line in lines] == ["opened", "resolved"]
+    for line in lines:
+        for field in (
+            "incident_id",
+            "kind",
+            "brand",
+            "root_id",
+            "opened_at",
+            "updated_at",
+            "status",
+            "priority",
+            "reason",
+            "evidence",
+            "predicted_reposts",
+            "posts",
+        ):
+            assert field in line
+    assert parse_time(lines[0]["opened_at"]).date() == DAY.date()  # simulated, not wall-clock, time

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pipeline.detect.base import EvidencePost, Hit
+from pipeline.detect.incidents import (
+    Incident,
+    IncidentBook,
+    IncidentManager,
+    IncidentRules,
+    acknowledge,
+    priority_of,
+    resolve_by_hand,
+)
+from pipeline.detect.records import InMemoryRecords
+from pipeline.store.sqlite import SQLiteStore
+from tests.pipeline.detect.streams import DAY
+
+T0 = DAY + timedelta(hours=10)
+KEY = "cascade:weibo:root"
+
+
+def _hit(size: float, *, minutes: float = 0, followers: int = 500, severity: int = 1, key: str = KEY) -> Hit:
+    return Hit(
+        kind="cascade",
+        key=key,
+        brand="蒙牛",
+        at=T0 + timedelta(minutes=minutes),
+        reason=f"predicted {size:.0f} reposts",
+        size=size,
+        root_id=key.removeprefix("cascade:"),
+        predicted_reposts=size,
+        severity=severity,
+        max_followers=followers,
+        posts=(EvidencePost(key.removeprefix("cascade:"), "https://weibo.com/1/abc"),),
+    )
+
+
+def _surge(category: str | None, *, minutes: float = 0) -> Hit:
+    return Hit(
+        kind="surge",
+        key=f"surge:蒙牛:{category or '*'}",
+        brand="蒙牛",
+        at=T0,
+        reason="surge",
+        size=12,
+        category=category,
+        evidence={"expected": 1.0, "distinct_authors": 12},
+    )
+
+
+def _run(
+    manager: IncidentManager, hits: list[Hit], minutes: float, active: set[str] | None = None
+) -> list[dict[str, Any]]:
+    now = T0 + timedelta(minutes=minutes)
+    return manager.process(hits, active if active is not None else {hit.key for hit in hits}, now)
+
+
+def test_one_incident_per_root_and_re_notify_only_on_threefold_growth() -> None:
+    manager = IncidentManager(IncidentBook(InMemoryRecords()))
+    opened = _run(manager, [_hit(200)], 0)
+    assert [n["event"] for n in opened] == ["opened"]
+    assert opened[0]["posts"] == ["weibo:root"] and opened[0]["urls"] == ["https://weibo.com/1/abc"]
+    assert _run(manager, [_hit(300)], 2) == []  # growth below ×3: same incident, no page
+    assert _run(manager, [_hit(590)], 4) == []
+    grown = _run(manager, [_hit(600)], 6)
+    assert [(n["event"], n["priority"]) for n in grown] == [("updated", "P4")]
+    assert "Size grew from 200 to 600" in grown[0]["reason"]
+    assert grown[0]["incident_id"] == opened[0]["incident_id"]
+
+
+def test_priority_rise_re_notifies() -> None:
+    manager = IncidentManager(IncidentBook(InMemoryRecords()))
+    assert _run(manager, [_hit(600)], 0)[0]["priority"] == "P4"
+    risen = _run(manager, [_hit(700, followers=2_000_000)], 2)
+    assert [(n["event"], n["priority"]) for n in risen] == [("updated", "P1")]
+    assert "Priority rose from P4 to P1" in risen[0]["reason"]
+
+
+def test_priority_from_size_severity_and_reach() -> None:
+    rules = IncidentRules()
+    assert priority_of(_hit(500), rules) == "P4"
+    assert priority_of(_hit(1500), rules) == "P3"
+    assert priority_of(_hit(1500, severity=3), rules) == "P2"
+    assert priority_of(_hit(12_000), rules) == "P1"
+    assert priority_of(_hit(200, followers=5_000_000), rules) == "P1"
+
+
+def test_resolves_after_quiet_hold_with_hysteresis_and_says_so() -> None:
+    manager = IncidentManager(IncidentBook(InMemoryRecords()), IncidentRules(resolve_after=timedelta(hours=2)))
+    _run(manager, [_hit(600)], 0)
+    assert _run(manager, [], 60, active={KEY}) == []  # no hit, but still above the quiet level
+    assert _run(manager, [], 170, active=set()) == []  # quiet for 110 min only
+    resolved = _run(manager, [], 181, active=set())
+    assert [n["event"] for n in resolved] == ["resolved"]
+    assert "Resolved" in resolved[0]["reason"] and resolved[0]["status"] == "resolved"
+    # a hit on a quiet cascade does not reopen it; renewed activity does
+    assert _run(manager, [_hit(600)], 190, active=set()) == []
+    again = _run(manager, [_hit(700)], 200)
+    assert [n["event"] for n in again] == ["updated"] and "Spreading again" in again[0]["reason"]
+
+
+def test_state_changes_are_capped_per_hour() -> None:
+    manager = IncidentManager(IncidentBook(InMemoryRecords()), IncidentRules(max_changes_per_hour=2))
+    sizes = [100, 400, 1600, 6400, 25600]
+    events = [n["event"] for i, size in enumerate(sizes) for n in _run(manager, [_hit(size)], i)]
+    assert events == ["opened", "updated"]
+    later = _run(manager, [_hit(25600)], 61)
+    assert [n["event"] for n in later] == ["updated"]
+
+
+def test_surge_hits_of_one_brand_fuse_into_one_incident() -> None:
+    manager = IncidentManager(IncidentBook(InMemoryRecords()))
+    first = _run(manager, [_surge("quality")], 0)
+    second = _run(manager, [_surge(None)], 1)
+    assert [n["event"] for n in first] == ["opened"] and second == []
+    assert len(manager.book.unresolved()) == 1
+
+
+def test_escalation_once_for_unacknowledged_p1_and_not_after_ack() -> None:
+    records = InMemoryRecords()
+    manager = IncidentManager(IncidentBook(records), escalation_delay=lambda _i: timedelta(minutes=30))
+    opened = _run(manager, [_hit(20_000)], 0)
+    assert opened[0]["priority"] == "P1"
+    assert _run(manager, [], 29, active={KEY}) == []
+    escalated = _run(manager, [], 31, active={KEY})
+    assert [n["event"] for n in escalated] == ["escalated"]
+    assert "not acknowledged after 31 min" in escalated[0]["reason"]
+    assert _run(manager, [], 40, active={KEY}) == []
+
+    other = IncidentManager(IncidentBook(InMemoryRecords()), escalation_delay=lambda _i: timedelta(minutes=30))
+    incident_id = _run(other, [_hit(20_000)], 0)[0]["incident_id"]
+    acknowledge(other.book._records, incident_id, T0 + timedelta(minutes=5))
+    other = IncidentManager(IncidentBook(other.book._records), escalation_delay=lambda _i: timedelta(minutes=30))
+    assert _run(other, [], 31, active={KEY}) == []
+
+
+def test_restart_during_an_open_incident_pages_nothing_twice(tmp_path) -> None:
+    path = tmp_path / "store.db"
+    store = SQLiteStore(path)
+    first = IncidentManager(IncidentBook(store))
+    assert [n["event"] for n in _run(first, [_hit(600)], 0)] == ["opened"]
+    store.close()
+
+    reopened = SQLiteStore(path)  # a new process: state only from the store
+    second = IncidentManager(IncidentBook(reopened))
+    assert _run(second, [_hit(700)], 5) == []
+    assert [n["event"] for n in _run(second, [_hit(1800)], 10)] == ["updated"]
+    docs = reopened.list_records("incident")
+    assert len(docs) == 1 and docs[0]["notifications"] == 2
+    reopened.close()
+
+
+def test_incident_round_trips_through_its_document() -> None:
+    records = InMemoryRecords()
+    manager = IncidentManager(IncidentBook(records))
+    incident_id = _run(manager, [_hit(600)], 0)[0]["incident_id"]
+    doc = records.get_record("incident", incident_id)
+    assert doc is not None
+    for field in (
+        "incident_id",
+        "kind",
+        "brand",
+        "root_id",
+        "opened_at",
+        "updated_at",
+        "status",
+        "priority",
+        "reason",
+        "evidence",
+        "predicted_reposts",
+        "posts",
+    ):
+        assert field in doc
+    assert Incident.from_doc(doc).to_doc() == doc
+    incident, message = resolve_by_hand(records, incident_id, T0 + timedelta(minutes=9)) or (None, {})
+    assert incident is not None and incident.status == "resolved" and message["event"] == "resolved"

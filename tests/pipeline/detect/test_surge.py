@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from pipeline.detect.base import epoch
+from pipeline.detect.surge import SurgeDetector, SurgeRules, surge_key
+from tests.pipeline.detect.streams import DAY, make_post
+
+START = DAY - timedelta(days=3)
+
+
+def _background(detector: SurgeDetector, days: float, per_hour: float, seed: int = 0, share: float = 1.0) -> None:
+    """Poisson stream of original posts (a `share` of them negative) from distinct authors."""
+    rng = random.Random(seed)
+    t = epoch(START)
+    end = t + days * 86400
+    n = 0
+    while True:
+        t += rng.expovariate(per_hour / 3600)
+        if t >= end:
+            return
+        n += 1
+        detector.observe("蒙牛", t, negative=rng.random() < share, author=f"bg{n}", category="delivery")
+
+
+def _burst(
+    detector: SurgeDetector,
+    at_hours: float,
+    count: int,
+    minutes: float,
+    *,
+    authors: int | None = None,
+    category: str = "quality",
+) -> None:
+    t0 = epoch(START) + at_hours * 3600
+    for k in range(count):
+        detector.observe(
+            "蒙牛", t0 + k * minutes * 60 / count, negative=True, author=f"c{k % (authors or count)}", category=category
+        )
+
+
+def _hits_between(detector: SurgeDetector, hours: tuple[float, float]) -> list[str]:
+    keys = []
+    moment = START + timedelta(hours=hours[0])
+    while moment <= START + timedelta(hours=hours[1]):
+        keys += [hit.key for hit in detector.check(moment).hits]
+        moment += timedelta(minutes=1)
+    return keys
+
+
+def test_no_history_means_no_alert_even_on_a_burst() -> None:
+    detector = SurgeDetector()
+    _burst(detector, 10, 40, 15)
+    assert _hits_between(detector, (10, 11)) == []
+
+
+def test_a_burst_of_independent_complaints_fires_per_brand_and_category() -> None:
+    detector = SurgeDetector()
+    _background(detector, 3.5, per_hour=6)
+    _burst(detector, 80, 25, 15)
+    hits = [hit for moment in range(0, 30) for hit in detector.check(START + timedelta(hours=80, minutes=moment)).hits]
+    keys = {hit.key for hit in hits}
+    assert keys == {surge_key("蒙牛", None), surge_key("蒙牛", "quality")}
+    first = hits[0]
+    assert first.evidence["count"] >= SurgeRules().min_count
+    assert first.evidence["p_value"] < SurgeRules().alpha
+    assert "different authors" in first.reason and "expected at this time of day" in first.reason
+
+
+def test_ordinary_background_does_not_fire() -> None:
+    detector = SurgeDetector()
+    _background(detector, 3.5, per_hour=6, seed=3)
+    assert _hits_between(detector, (50, 84)) == []
+
+
+def test_zero_to_one_is_never_a_spike() -> None:
+    detector = SurgeDetector()
+    _background(detector, 3.5, per_hour=0.0001)  # a brand nobody complains about
+    detector.observe("蒙牛", epoch(START) + 80 * 3600, negative=True, author="lonely", category="price")
+    assert _hits_between(detector, (80, 80.5)) == []
+
+
+def test_one_account_posting_many_times_is_not_a_surge() -> None:
+    detector = SurgeDetector()
+    _background(detector, 3.5, per_hour=6)
+    _burst(detector, 80, 25, 15, authors=2)
+    assert _hits_between(detector, (80, 80.5)) == []
+
+
+def test_over_dispersed_history_switches_to_the_negative_binomial() -> None:
+    detector = SurgeDetector()
+    rng = random.Random(5)
+    for hour in range(192):  # clumpy history: every hour, three posts within a minute, then silence
+        _burst(detector, hour + rng.uniform(0.1, 0.9), 3, 1, category="service")
+    for hour in range(48, 190):
+        detector.check(START + timedelta(hours=hour))
+    hits = []
+    _burst(detector, 190.2, 30, 10, category="service")
+    for minute in range(15):
+        hits += detector.check(START + timedelta(hours=190.2, minutes=minute)).hits
+    assert hits, "a strong burst still fires"
+    assert {hit.evidence["test"] for hit in hits} == {"negative binomial"}
+    assert all(hit.evidence["dispersion"] > SurgeRules().overdispersion_switch for hit in hits)
+
+
+def test_negative_share_flip_fires_without_a_volume_test() -> None:
+    rules = SurgeRules(min_count=10_000)  # volume tests off: only the share test can fire
+    detector = SurgeDetector(rules)
+    _background(detector, 3.5, per_hour=60, share=0.05)
+    t0 = epoch(START) + 80 * 3600
+    for k in range(60):  # same volume as usual, but 40 % negative
+        detector.observe("蒙牛", t0 + k * 60, negative=k % 5 < 2, author=f"flip{k}")
+    hits = detector.check(START + timedelta(hours=81)).hits
+    assert len(hits) == 1
+    assert hits[0].evidence["test"] == "negative share"
+    assert "are negative" in hits[0].reason
+
+
+def test_update_uses_originals_only() -> None:
+    detector = SurgeDetector(history_start=START)
+    repost = make_post("weibo:x", DAY, negative=True, repost_of="weibo:root", category="quality")
+    original = make_post("weibo:y", DAY, negative=True, category="quality")
+    detector.update(repost)
+    detector.update(original)
+    assert detector._series[("蒙牛", "*")].counts == {int(epoch(DAY) // 300): 1}

@@ -1,0 +1,1 @@
+"""Sentiment and complaint models for brand mentions on Weibo: preprocessing, training, evaluation, inference."""

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     inbox_dir: Path | None = None  # JSONL source: *.jsonl files dropped here; default <data_dir>/inbox
     store: Literal["sqlite", "elasticsearch"] = "sqlite"
     watchlist: Path | None = None  # default: the bundled demo watchlist
-    scorer: Literal["model", "snownlp"] = "snownlp"
+    scorer: Literal["model", "snownlp"] = "model"
     corpora_dir: Path = REPO_ROOT.parent / "shared" / "data"
     weibo_cookie: SecretStr | None = None  # YUQING_WEIBO_COOKIE, the documented name
     weibo: WeiboSettings = WeiboSettings()

@@ -17,6 +17,7 @@ from pipeline.cli import (
     demo_commands,
     es_commands,
     ingest_commands,
+    model_commands,
     query_commands,
     report_commands,
 )
@@ -31,6 +32,7 @@ COMMAND_MODULES = [
     collect_commands,
     es_commands,
     report_commands,
+    model_commands,
     alert_commands,
 ]
 

@@ -13,17 +13,17 @@ DEFAULT_BATCH_SIZE = 512
 
 
 class Enricher:
-    """Scores each post on the words its author wrote (`text_for_scoring`), so a bare repost inherits the
-    sentiment of the chain it passes on."""
+    """Sentiment is scored on the words the author wrote (`text_for_scoring`: a bare repost inherits the
+    sentiment of the chain it passes on); complaint on the whole text, because the grievance a repost
+    passes on often sits in its `//@name:` chain (the complaint model is trained on such texts)."""
 
     def __init__(self, sentiment: SentimentScorer, complaint: ComplaintScorer) -> None:
         self.sentiment = sentiment
         self.complaint = complaint
 
     def enrich(self, posts: Sequence[Post]) -> list[Post]:
-        texts = [text_for_scoring(post.text) for post in posts]
-        sentiments = self.sentiment.score(texts)
-        complaints = self.complaint.score(texts, sentiments)
+        sentiments = self.sentiment.score([text_for_scoring(post.text) for post in posts])
+        complaints = self.complaint.score([post.text for post in posts], sentiments)
         return [
             post.with_changes(sentiment=sentiment, complaint=complaint)
             for post, sentiment, complaint in zip(posts, sentiments, complaints, strict=True)

@@ -9,7 +9,7 @@ from pipeline.enrich.enricher import Enricher
 from pipeline.exceptions import ConfigError
 
 SCORER_NAMES = ("model", "snownlp")
-DEFAULT_SCORER = "snownlp"
+DEFAULT_SCORER = "model"
 
 
 @cache

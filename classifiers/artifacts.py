@@ -1,0 +1,83 @@
+"""Saving and loading model versions: skops files plus a JSON model card per model, no pickle.
+
+A version directory holds `sentiment.skops`, `complaint.skops`, `sentiment.card.json` and
+`complaint.card.json`. Bundled versions live in `classifiers/artifacts/<version>/`; retrained ones under
+`<data_dir>/models/<version>/`, with `<data_dir>/models/CURRENT` naming the promoted one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pipeline.exceptions import ModelError
+
+logger = logging.getLogger(__name__)
+
+BUNDLED_VERSION = "v1"
+MODEL_NAMES = ("sentiment", "complaint")
+CURRENT_POINTER = "CURRENT"
+# Types skops must be allowed to rebuild beyond its defaults: ours, and the few numpy/sklearn ones it
+# does not trust by itself. Anything else in a file is refused.
+TRUSTED_PREFIXES = ("classifiers.", "sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+def bundled_dir(version: str = BUNDLED_VERSION) -> Path:
+    return Path(str(resources.files("classifiers") / "artifacts" / version))
+
+
+def model_dir_for(data_dir: Path | None) -> Path:
+    """The promoted retrained version under `<data_dir>/models` if there is one, else the bundled one."""
+    if data_dir is not None:
+        pointer = data_dir / "models" / CURRENT_POINTER
+        if pointer.is_file():
+            candidate = data_dir / "models" / pointer.read_text(encoding="utf-8").strip()
+            if (candidate / "sentiment.skops").is_file():
+                return candidate
+            logger.warning("%s names %s, which holds no model; using the bundled one", pointer, candidate)
+    return bundled_dir()
+
+
+def save_model(model: Any, card: dict[str, Any], directory: Path, name: str) -> Path:
+    import skops.io
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.skops"
+    skops.io.dump(model, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    card = {**card, "file": path.name, "size_bytes": path.stat().st_size}
+    (directory / f"{name}.card.json").write_text(
+        json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def load_model(directory: Path, name: str) -> Any:
+    """Rebuild one model from its skops file, refusing any type outside `TRUSTED_PREFIXES`."""
+    import skops.io
+
+    path = directory / f"{name}.skops"
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    try:
+        untrusted = skops.io.get_untrusted_types(file=path)
+        refused = [name for name in untrusted if not name.startswith(TRUSTED_PREFIXES)]
+        if refused:
+            raise ModelError(f"{path}: refusing to load untrusted types {', '.join(refused)}")
+        return skops.io.load(path, trusted=untrusted)
+    except ModelError:
+        raise
+    except Exception as exc:  # skops raises many types (zip, json, attribute errors) for a bad file
+        raise ModelError(f"{path}: cannot load model: {exc}") from exc
+
+
+def load_card(directory: Path, name: str) -> dict[str, Any]:
+    path = directory / f"{name}.card.json"
+    try:
+        card: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: cannot read model card: {exc}") from exc
+    return card

@@ -1,0 +1,144 @@
+"""The complaint head: is-complaint, ordinal severity and category from shared text features.
+
+Severity respects the order of its levels: two cumulative binary models give P(severity ≥ 2 | complaint)
+and P(severity ≥ 3 | complaint), the second capped by the first, so a post is never "critical" without
+also being at least "major". A fitted sentiment head (linear, on the same features) adds P(negative) as
+one more column: it was trained on ~150k sentiment-labelled texts, the complaint data has 1.6k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from pipeline.models import CATEGORIES
+
+COMPLAINT_CATEGORIES: tuple[str, ...] = tuple(category for category in CATEGORIES if category != "none")
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintPrediction:
+    """Column-wise predictions for a batch: one entry per text."""
+
+    probability: NDArray[np.float64]
+    is_complaint: NDArray[np.bool_]
+    severity: NDArray[np.int64]
+    category: list[str]
+
+
+def _fit_binary(
+    features: sparse.csr_matrix, target: NDArray[Any], weights: NDArray[np.float64], c: float
+) -> LogisticRegression | float:
+    """A logistic model, or the constant rate when the target has one class only (tiny training sets)."""
+    if len(np.unique(target)) < 2:
+        return float(target[0]) if len(target) else 0.0
+    return LogisticRegression(C=c, max_iter=2000).fit(features, target, sample_weight=weights)
+
+
+def _positive_probability(model: LogisticRegression | float, features: sparse.csr_matrix) -> NDArray[np.float64]:
+    if isinstance(model, float):
+        return np.full(features.shape[0], model)
+    return np.asarray(model.predict_proba(features)[:, 1], dtype=np.float64)
+
+
+class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Complaint, severity (0-3, ordinal) and category, fitted on severity labels plus categories.
+
+    `fit(X, severity, categories=..., sample_weight=...)`: severity 0 means "not a complaint".
+    `predict(X)` returns severities; `predict_proba(X)` the two columns [P(no complaint), P(complaint)];
+    `predict_all(X)` every output at once.
+
+    Args:
+        sentiment_head: a fitted binary classifier on the same features whose class 1 is "negative".
+        sentiment_weight: scale of its P(negative) column.
+        c_complaint, c_severity, c_category: inverse regularisation of the three parts.
+        threshold: P(complaint) at or above which a post is called a complaint.
+    """
+
+    def __init__(
+        self,
+        sentiment_head: Any = None,
+        sentiment_weight: float = 1.0,
+        c_complaint: float = 4.0,
+        c_severity: float = 4.0,
+        c_category: float = 4.0,
+        threshold: float = 0.5,
+    ) -> None:
+        self.sentiment_head = sentiment_head
+        self.sentiment_weight = sentiment_weight
+        self.c_complaint = c_complaint
+        self.c_severity = c_severity
+        self.c_category = c_category
+        self.threshold = threshold
+
+    def _with_sentiment(self, features: Any) -> sparse.csr_matrix:
+        matrix = sparse.csr_matrix(features, dtype=np.float32)
+        if self.sentiment_head is None:
+            negative = np.zeros(matrix.shape[0], dtype=np.float32)
+        else:
+            negative = np.asarray(self.sentiment_head.predict_proba(matrix)[:, 1], dtype=np.float32)
+        column = sparse.csr_matrix((negative * self.sentiment_weight).reshape(-1, 1))
+        return sparse.hstack([matrix, column], format="csr", dtype=np.float32)
+
+    def _used_columns(self, features: Any) -> sparse.csr_matrix:
+        """The widened matrix restricted to the columns seen in training: a column never seen gets a zero
+        weight anyway, and dropping it makes fitting fast and the artifact small."""
+        return self._with_sentiment(features)[:, self.columns_]
+
+    def fit(
+        self,
+        features: Any,
+        severity: ArrayLike,
+        categories: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> ComplaintClassifier:
+        widened = self._with_sentiment(features)
+        self.columns_ = np.unique(widened.indices).astype(np.int64)
+        matrix = widened[:, self.columns_]
+        levels = np.asarray(severity, dtype=np.int64)
+        if levels.min(initial=0) < 0 or levels.max(initial=0) > 3:
+            raise ValueError("severity labels must be 0-3")
+        weights = np.ones(len(levels)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        labels = np.asarray(["other"] * len(levels) if categories is None else categories, dtype=object)
+        self.classes_ = np.array([0, 1])
+        self.complaint_ = _fit_binary(matrix, (levels > 0).astype(int), weights, self.c_complaint)
+        complaints = levels > 0
+        sub, sub_weights, sub_levels = matrix[complaints], weights[complaints], levels[complaints]
+        self.at_least_major_ = _fit_binary(sub, (sub_levels >= 2).astype(int), sub_weights, self.c_severity)
+        self.at_least_critical_ = _fit_binary(sub, (sub_levels >= 3).astype(int), sub_weights, self.c_severity)
+        sub_categories = labels[complaints]
+        known = np.isin(sub_categories, COMPLAINT_CATEGORIES)
+        if len(np.unique(sub_categories[known])) >= 2:
+            self.category_: LogisticRegression | str = LogisticRegression(C=self.c_category, max_iter=2000).fit(
+                sub[known], sub_categories[known], sample_weight=sub_weights[known]
+            )
+        else:
+            self.category_ = str(sub_categories[known][0]) if known.any() else "other"
+        return self
+
+    def predict_all(self, features: Any) -> ComplaintPrediction:
+        matrix = self._used_columns(features)
+        probability = _positive_probability(self.complaint_, matrix)
+        is_complaint = probability >= self.threshold
+        p_major = _positive_probability(self.at_least_major_, matrix)
+        p_critical = np.minimum(_positive_probability(self.at_least_critical_, matrix), p_major)
+        severity = np.where(is_complaint, 1 + (p_major >= 0.5) + (p_critical >= 0.5), 0).astype(np.int64)
+        if isinstance(self.category_, str):
+            named = [self.category_] * matrix.shape[0]
+        else:
+            named = [str(label) for label in self.category_.predict(matrix)]
+        category = [name if flag else "none" for name, flag in zip(named, is_complaint, strict=True)]
+        return ComplaintPrediction(probability, is_complaint, severity, category)
+
+    def predict_proba(self, features: Any) -> NDArray[np.float64]:
+        probability = _positive_probability(self.complaint_, self._used_columns(features))
+        return np.column_stack([1.0 - probability, probability])
+
+    def predict(self, features: Any) -> NDArray[np.int64]:
+        return self.predict_all(features).severity

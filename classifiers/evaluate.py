@@ -1,0 +1,205 @@
+"""Evaluation on the reporting test splits: our models and snownlp side by side, per source as well.
+
+Sets: weibo_senti_100k test (emoticons stripped), smp2020 eval (happy → positive; angry, sad, fear →
+negative; neutral and surprise reported as label shares), ChnSentiCorp_bench test, waimai_10k test and
+complaints_zh_gold test (complaint F1, severity macro-F1 and ordinal MAE, category macro-F1).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error
+
+from classifiers import corpora
+from classifiers.complaint_model import ComplaintPrediction
+from classifiers.corpora import ComplaintExample, SentimentExample
+
+Metrics = dict[str, dict[str, float]]
+LABELS = ("negative", "neutral", "positive")
+SENTIMENT_SETS = ("weibo_senti_100k", "smp2020", "ChnSentiCorp_bench", "waimai_10k")
+
+
+class Predictor(Protocol):
+    def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]: ...
+
+    def sentiments_labels(self, texts: Sequence[str]) -> list[str]: ...
+
+    def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction: ...
+
+
+@dataclass
+class EvalSets:
+    sentiment: dict[str, list[SentimentExample]]
+    complaints: list[ComplaintExample]
+
+
+def _sample(examples: list[SentimentExample], limit: int | None) -> list[SentimentExample]:
+    if limit is None or len(examples) <= limit:
+        return examples
+    return random.Random(0).sample(examples, limit)
+
+
+def load_eval_sets(data_dir: Path, limit: int | None = None) -> EvalSets:
+    """The reporting test splits; `limit` takes a fixed random sample of each sentiment set."""
+    sets = {
+        "weibo_senti_100k": corpora.weibo_senti(data_dir, "test"),
+        "smp2020": corpora.smp2020(data_dir, "test"),
+        "ChnSentiCorp_bench": corpora.chnsenticorp(data_dir, "test"),
+        "waimai_10k": corpora.waimai(data_dir, "test"),
+    }
+    return EvalSets(
+        sentiment={name: _sample(examples, limit) for name, examples in sets.items()},
+        complaints=corpora.complaints_gold(data_dir, "test"),
+    )
+
+
+def sentiment_metrics(truth: Sequence[int], p_negative: NDArray[np.float64]) -> dict[str, float]:
+    predicted = (p_negative >= 0.5).astype(int)
+    return {
+        "n": float(len(truth)),
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+        "negative_share": float(predicted.mean()) if len(predicted) else 0.0,
+    }
+
+
+def complaint_metrics(examples: Sequence[ComplaintExample], predicted: ComplaintPrediction) -> dict[str, float]:
+    truth_severity = [e.severity for e in examples]
+    return {
+        "n": float(len(examples)),
+        "complaint_f1": float(f1_score([e.complaint for e in examples], predicted.is_complaint, zero_division=0)),
+        "severity_macro_f1": float(
+            f1_score(truth_severity, predicted.severity, average="macro", labels=[0, 1, 2, 3], zero_division=0)
+        ),
+        "severity_mae": float(mean_absolute_error(truth_severity, predicted.severity)),
+        "category_macro_f1": float(
+            f1_score([e.category for e in examples], predicted.category, average="macro", zero_division=0)
+        ),
+    }
+
+
+def _subset(predicted: ComplaintPrediction, mask: NDArray[np.bool_]) -> ComplaintPrediction:
+    return ComplaintPrediction(
+        predicted.probability[mask],
+        predicted.is_complaint[mask],
+        predicted.severity[mask],
+        [category for category, keep in zip(predicted.category, mask, strict=True) if keep],
+    )
+
+
+def evaluate(predictor: Predictor, sets: EvalSets) -> Metrics:
+    """Every metric on every set, with `<set>/<src>` rows for the complaint sources."""
+    results: Metrics = {}
+    for name, examples in sets.sentiment.items():
+        polar = [e for e in examples if e.negative >= 0]
+        results[name] = sentiment_metrics(
+            [e.negative for e in polar], predictor.negative_probability([e.text for e in polar])
+        )
+        for emotion in ("neutral", "surprise"):
+            others = [e.text for e in examples if e.emotion == emotion]
+            if others:
+                labels = predictor.sentiments_labels(others)
+                shares = {f"{label}_share": labels.count(label) / len(labels) for label in LABELS}
+                results[f"{name}/{emotion}"] = {"n": float(len(others)), **shares}
+    if sets.complaints:
+        predicted = predictor.complaint_predictions([e.text for e in sets.complaints])
+        results["complaints_zh_gold"] = complaint_metrics(sets.complaints, predicted)
+        sources = np.array([e.src for e in sets.complaints])
+        for src in sorted(set(sources)):
+            mask = sources == src
+            chosen = [e for e, keep in zip(sets.complaints, mask, strict=True) if keep]
+            results[f"complaints_zh_gold/{src}"] = complaint_metrics(chosen, _subset(predicted, mask))
+    return results
+
+
+class BundlePredictor:
+    """Adapts `classifiers.inference.ModelBundle` to `Predictor`."""
+
+    def __init__(self, bundle: object) -> None:
+        self.bundle = bundle
+
+    def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        return self.bundle.negative_probability(texts)  # type: ignore[attr-defined, no-any-return]
+
+    def sentiments_labels(self, texts: Sequence[str]) -> list[str]:
+        return [s.label for s in self.bundle.sentiments(texts)]  # type: ignore[attr-defined]
+
+    def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:
+        return self.bundle.complaint_predictions(texts)  # type: ignore[attr-defined, no-any-return]
+
+
+class SnowNLPPredictor:
+    """The client's baseline: snownlp sentiment plus the keyword complaint rules of `pipeline.enrich`."""
+
+    def __init__(self, classifier: object | None = None) -> None:
+        self.classifier = classifier  # a retrained snownlp `Sentiment`, or None for the stock model
+
+    def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        if self.classifier is not None:
+            return np.array([1.0 - self.classifier.classify(text) if text else 0.5 for text in texts])  # type: ignore[attr-defined]
+        from snownlp import SnowNLP
+
+        return np.array([1.0 - SnowNLP(text).sentiments if text else 0.5 for text in texts])
+
+    def sentiments_labels(self, texts: Sequence[str]) -> list[str]:
+        from pipeline.enrich.sentiment import _from_positive_probability
+
+        return [_from_positive_probability(1.0 - p).label for p in self.negative_probability(texts)]
+
+    def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:
+        from pipeline.enrich.complaint_rules import RuleComplaintScorer
+        from pipeline.enrich.sentiment import _from_positive_probability
+
+        sentiments = [_from_positive_probability(1.0 - p) for p in self.negative_probability(texts)]
+        complaints = RuleComplaintScorer().score(list(texts), sentiments)
+        return ComplaintPrediction(
+            np.array([c.probability for c in complaints]),
+            np.array([c.is_complaint for c in complaints], dtype=bool),
+            np.array([c.severity for c in complaints], dtype=np.int64),
+            [c.category for c in complaints],
+        )
+
+
+def evaluate_bundle(bundle: object, sets: EvalSets) -> Metrics:
+    return evaluate(BundlePredictor(bundle), sets)
+
+
+HEADLINE = {
+    "accuracy": "acc",
+    "macro_f1": "macro-F1",
+    "negative_share": "neg share",
+    "complaint_f1": "complaint F1",
+    "severity_macro_f1": "severity macro-F1",
+    "severity_mae": "severity MAE",
+    "category_macro_f1": "category macro-F1",
+    "negative_share_": "neg share",
+    "neutral_share": "neutral share",
+    "positive_share": "pos share",
+}
+
+
+def format_table(columns: dict[str, Metrics]) -> str:
+    """A Markdown table: one row per (set, metric), one column per system."""
+    names = list(columns)
+    header = f"| set | metric | n | {' | '.join(names)} |"
+    lines = [header, "|" + "---|" * (3 + len(names))]
+    rows: dict[str, dict[str, float]] = {}
+    for name in names:
+        for row, metrics in columns[name].items():
+            rows.setdefault(row, metrics)
+    for row, metrics in rows.items():
+        for metric in metrics:
+            if metric == "n":
+                continue
+            values = [columns[name].get(row, {}).get(metric) for name in names]
+            cells = ["–" if value is None else f"{value:.3f}" for value in values]
+            label = HEADLINE.get(metric, metric)
+            lines.append(f"| {row} | {label} | {int(metrics.get('n', 0))} | {' | '.join(cells)} |")
+    return "\n".join(lines)

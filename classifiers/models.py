@@ -1,0 +1,47 @@
+"""Model factories: the sentiment and complaint pipelines, scikit-learn style."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from classifiers.complaint_model import ComplaintClassifier
+from classifiers.features import WeiboFeaturizer
+
+FEATURE_PARAMS = ("char_bits", "word_bits", "cue_weight")
+
+
+def _split_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    features = {key: value for key, value in params.items() if key in FEATURE_PARAMS}
+    rest = {key: value for key, value in params.items() if key not in FEATURE_PARAMS}
+    return features, rest
+
+
+def make_sentiment_pipeline(**params: Any) -> Pipeline:
+    """Raw texts → P(negative): Weibo features + logistic regression (class 1 = negative).
+
+    Parameters are the featuriser's (`char_bits`, `word_bits`, `cue_weight`) and the classifier's
+    (`C`, `max_iter`)."""
+    feature_params, classifier_params = _split_params(params)
+    classifier_params.setdefault("C", 4.0)
+    classifier_params.setdefault("max_iter", 300)
+    return Pipeline(
+        [("features", WeiboFeaturizer(**feature_params)), ("classifier", LogisticRegression(**classifier_params))]
+    )
+
+
+def make_complaint_pipeline(sentiment_head: Any = None, **params: Any) -> Pipeline:
+    """Raw texts → complaint, severity and category (`ComplaintClassifier`).
+
+    `sentiment_head` is the fitted classifier step of a sentiment pipeline built with the same feature
+    parameters; its P(negative) becomes a feature. Other parameters go to the featuriser or the classifier.
+    """
+    feature_params, classifier_params = _split_params(params)
+    return Pipeline(
+        [
+            ("features", WeiboFeaturizer(**feature_params)),
+            ("classifier", ComplaintClassifier(sentiment_head=sentiment_head, **classifier_params)),
+        ]
+    )

@@ -1,0 +1,65 @@
+"""The weekly retraining cycle, one function per DAG task: train a candidate on the corpora plus analyst
+feedback, evaluate it on the reporting sets, promote it only when it is not worse on any of them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from classifiers.artifacts import load_card, model_dir_for, save_model
+from classifiers.promote import promote_if_better
+from classifiers.train import TrainConfig, new_version, run_training
+from pipeline.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def models_dir(settings: Settings) -> Path:
+    return settings.data_dir / "models"
+
+
+def read_feedback(settings: Settings) -> list[dict[str, Any]]:
+    """Analyst corrections recorded with `yuqing feedback add`."""
+    from pipeline.store import open_store
+
+    store = open_store(settings)
+    try:
+        return store.list_records("feedback")
+    finally:
+        store.close()
+
+
+def train_candidate(settings: Settings, config: TrainConfig | None = None) -> str:
+    """Train a new version under `<data_dir>/models/<version>` (not yet evaluated nor promoted)."""
+    feedback = read_feedback(settings)
+    logger.info("retraining with %d analyst corrections", len(feedback))
+    out_dir = models_dir(settings) / new_version()
+    run_training(settings.corpora_dir, out_dir, config or TrainConfig(), feedback=feedback, evaluate=False)
+    return str(out_dir)
+
+
+def evaluate_candidate(settings: Settings, candidate: str, limit: int | None = None) -> dict[str, Any]:
+    """Evaluate a version on every reporting set and record the metrics in its model cards."""
+    from classifiers.evaluate import evaluate_bundle, load_eval_sets
+    from classifiers.inference import ModelBundle
+
+    directory = Path(candidate)
+    bundle = ModelBundle(directory)
+    metrics = evaluate_bundle(bundle, load_eval_sets(settings.corpora_dir, limit=limit))
+    for name, model in (("sentiment", bundle.sentiment_pipeline), ("complaint", bundle.complaint_pipeline)):
+        card = load_card(directory, name)
+        card["metrics"] = metrics
+        save_model(model, card, directory, name)
+    return {key: value for key, value in metrics.items() if "/" not in key}
+
+
+def promote_candidate(settings: Settings, candidate: str) -> dict[str, Any]:
+    """Promote the candidate if it is not worse than the current version on every set; say why either way."""
+    current = model_dir_for(settings.data_dir)
+    decision = promote_if_better(Path(candidate), current, models_dir(settings))
+    result = {"promoted": decision.promote, "candidate": Path(candidate).name, "current": current.name}
+    result["reasons"] = decision.reasons
+    logger.info("retrain decision: %s", json.dumps(result, ensure_ascii=False))
+    return result

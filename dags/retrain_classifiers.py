@@ -1,0 +1,75 @@
+"""
+### Retrain classifiers
+
+Weekly (Monday 03:00 Asia/Shanghai): **train** a candidate version of the sentiment and complaint models on
+the corpora (`YUQING_CORPORA_DIR`) plus the analyst corrections stored with `yuqing feedback add`,
+**evaluate** it on every reporting test split, and **promote** it (`<data_dir>/models/CURRENT`) only when
+it is not worse than the current version on any evaluation set; otherwise the current version stays and
+the promote task's result says which sets got worse.
+
+Params `limit`, `char_bits` and `word_bits` make a quick run possible (e.g. `{"limit": 200,
+"char_bits": 12, "word_bits": 10}` trains in seconds; such a candidate is normally not promoted).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+default_args = {
+    "retries": 2,
+    "retry_delay": timedelta(minutes=5),
+}
+
+
+@dag(
+    dag_id="retrain_classifiers",
+    schedule="0 3 * * 1",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["yuqing", "classifiers"],
+    doc_md=__doc__,
+    params={
+        "limit": Param(None, type=["null", "integer"], minimum=10, description="texts per corpus"),
+        "char_bits": Param(19, type="integer", minimum=8, maximum=22),
+        "word_bits": Param(18, type="integer", minimum=8, maximum=22),
+    },
+)
+def retrain_classifiers() -> None:
+    @task
+    def train() -> str:
+        from classifiers.retrain import train_candidate
+        from classifiers.train import TrainConfig
+        from pipeline.config import Settings
+
+        params = get_current_context()["params"]
+        config = TrainConfig(limit=params["limit"], char_bits=params["char_bits"], word_bits=params["word_bits"])
+        return train_candidate(Settings(), config)
+
+    @task
+    def evaluate(candidate: str) -> dict[str, Any]:
+        from classifiers.retrain import evaluate_candidate
+        from pipeline.config import Settings
+
+        return evaluate_candidate(Settings(), candidate, limit=get_current_context()["params"]["limit"])
+
+    @task
+    def promote(candidate: str, metrics: dict[str, Any]) -> dict[str, Any]:
+        from classifiers.retrain import promote_candidate
+        from pipeline.config import Settings
+
+        return promote_candidate(Settings(), candidate)
+
+    candidate = train()
+    promote(candidate, evaluate(candidate))  # type: ignore[arg-type]  # XComArgs resolve at run time
+
+
+dag_object = retrain_classifiers()
+
+if __name__ == "__main__":
+    dag_object.test()

@@ -1,0 +1,129 @@
+"""`yuqing train`, `yuqing evaluate` and `yuqing feedback add|list`: the classifiers' command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Settings
+from pipeline.exceptions import ConfigError
+from pipeline.models import CATEGORIES
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("train", help="train the sentiment and complaint models from the corpora")
+    parser.add_argument("--data-dir", type=Path, help="corpora folder (default: YUQING_CORPORA_DIR)")
+    parser.add_argument("--out", type=Path, help="version folder to write (default: <data_dir>/models/v<time>)")
+    parser.add_argument("--limit", type=int, help="use at most this many texts per corpus (quick runs)")
+    parser.add_argument("--with-feedback", action="store_true", help="add analyst corrections from the store")
+    parser.set_defaults(handler=run_train)
+
+    parser = commands.add_parser("evaluate", help="print our models and snownlp side by side on the test splits")
+    parser.add_argument("--data-dir", type=Path, help="corpora folder (default: YUQING_CORPORA_DIR)")
+    parser.add_argument("--model-dir", type=Path, help="model version folder (default: the current one)")
+    parser.add_argument("--limit", type=int, default=2000, help="texts per sentiment set (snownlp is slow)")
+    parser.add_argument("--no-snownlp", action="store_true", help="evaluate our models only")
+    parser.set_defaults(handler=run_evaluate)
+
+    feedback = commands.add_parser("feedback", help="analyst corrections used by retraining")
+    actions = feedback.add_subparsers(dest="feedback_action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="record the correct labels of a stored post")
+    add.add_argument("post_id")
+    add.add_argument("--sentiment", choices=["negative", "neutral", "positive"])
+    add.add_argument("--complaint", type=int, choices=[0, 1])
+    add.add_argument("--severity", type=int, choices=[0, 1, 2, 3])
+    add.add_argument("--category", choices=CATEGORIES)
+    add.set_defaults(handler=run_feedback_add)
+    listing = actions.add_parser("list", help="show recorded corrections")
+    listing.set_defaults(handler=run_feedback_list)
+
+
+def _progress(message: str) -> None:
+    print(f"train: {message}", file=sys.stderr, flush=True)
+
+
+def run_train(args: argparse.Namespace, settings: Settings) -> int:
+    from classifiers.retrain import read_feedback
+    from classifiers.train import TrainConfig, new_version, run_training
+
+    data_dir = args.data_dir or settings.corpora_dir
+    if not data_dir.is_dir():
+        raise ConfigError(f"corpora folder not found: {data_dir} (pass --data-dir or set YUQING_CORPORA_DIR)")
+    out_dir = args.out or settings.data_dir / "models" / new_version()
+    feedback = read_feedback(settings) if args.with_feedback else []
+    run_training(data_dir, out_dir, TrainConfig(limit=args.limit), feedback=feedback, progress=_progress)
+    print(out_dir)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from classifiers.artifacts import model_dir_for
+    from classifiers.evaluate import BundlePredictor, SnowNLPPredictor, evaluate, format_table, load_eval_sets
+    from classifiers.inference import load_bundle
+
+    data_dir = args.data_dir or settings.corpora_dir
+    bundle = load_bundle(args.model_dir or model_dir_for(settings.data_dir))
+    sets = load_eval_sets(data_dir, limit=args.limit)
+    columns = {}
+    if not args.no_snownlp:
+        print("evaluating snownlp (slow) ...", file=sys.stderr, flush=True)
+        columns["snownlp"] = evaluate(SnowNLPPredictor(), sets)
+    print(f"evaluating model {bundle.version} ...", file=sys.stderr, flush=True)
+    columns[f"model {bundle.version}"] = evaluate(BundlePredictor(bundle), sets)
+    print(format_table(columns))
+    return 0
+
+
+def run_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.store import open_store
+
+    labels: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("sentiment", args.sentiment),
+            ("complaint", args.complaint),
+            ("severity", args.severity),
+            ("category", args.category),
+        )
+        if value is not None
+    }
+    if not labels:
+        raise ConfigError("give at least one of --sentiment, --complaint, --severity, --category")
+    if labels.get("complaint") == 0 and (labels.get("severity", 0) or labels.get("category", "none") != "none"):
+        raise ConfigError("a post that is not a complaint has severity 0 and category none")
+    if labels.get("complaint") == 1 and labels.get("severity") == 0:
+        raise ConfigError("a complaint has severity 1-3")
+    store = open_store(settings)
+    try:
+        post = store.get_post(args.post_id)
+        if post is None:
+            raise ConfigError(f"post {args.post_id!r} is not in the store")
+        record = {
+            "post_id": post.id,
+            "text": post.text,
+            "labels": labels,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        store.put_record("feedback", post.id, record)
+    finally:
+        store.close()
+    print(f"recorded feedback for {post.id}: {labels}")
+    return 0
+
+
+def run_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.store import open_store
+
+    store = open_store(settings)
+    try:
+        records = store.list_records("feedback")
+    finally:
+        store.close()
+    for record in records:
+        labels = " ".join(f"{key}={value}" for key, value in sorted(record.get("labels", {}).items()))
+        print(f"{record.get('post_id')}\t{record.get('created_at')}\t{labels}\t{str(record.get('text', ''))[:40]}")
+    print(f"{len(records)} corrections", file=sys.stderr)
+    return 0

@@ -1,0 +1,60 @@
+"""The trained classifiers behind the scorer protocols (scorer name "model"), backed by
+`classifiers.inference`: artifacts load once per process, on first use, without network."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from classifiers.artifacts import model_dir_for
+from classifiers.inference import ModelBundle, load_bundle
+from pipeline.models import Complaint, Sentiment
+
+
+def _bundle(model_dir: Path | None) -> ModelBundle:
+    if model_dir is not None:
+        return load_bundle(model_dir)
+    from pipeline.config import Settings
+
+    return load_bundle(model_dir_for(Settings().data_dir))
+
+
+class ModelSentimentScorer:
+    """Calibrated P(negative) with a neutral band (thresholds in the model card)."""
+
+    name = "model"
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self._model_dir = model_dir
+        self._loaded: ModelBundle | None = None
+
+    @property
+    def bundle(self) -> ModelBundle:
+        if self._loaded is None:
+            self._loaded = _bundle(self._model_dir)
+        return self._loaded
+
+    def score(self, texts: Sequence[str]) -> list[Sentiment]:
+        return self.bundle.sentiments(texts)
+
+
+class ModelComplaintScorer:
+    """Complaint probability, ordinal severity and category. The sentiment it needs is recomputed from the
+    shared features (the same head the sentiment scorer uses), so `sentiments` only has to line up."""
+
+    name = "model"
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self._model_dir = model_dir
+        self._loaded: ModelBundle | None = None
+
+    @property
+    def bundle(self) -> ModelBundle:
+        if self._loaded is None:
+            self._loaded = _bundle(self._model_dir)
+        return self._loaded
+
+    def score(self, texts: Sequence[str], sentiments: Sequence[Sentiment]) -> list[Complaint]:
+        if len(texts) != len(sentiments):
+            raise ValueError(f"{len(texts)} texts but {len(sentiments)} sentiments")
+        return self.bundle.complaints(texts)

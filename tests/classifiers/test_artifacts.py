@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+import socket
+import zipfile
+from pathlib import Path
+
+import pytest
+import skops.io
+
+from classifiers.artifacts import MODEL_NAMES, bundled_dir, load_model
+from classifiers.evaluate import SENTIMENT_SETS
+from classifiers.inference import ModelBundle
+from pipeline.exceptions import ModelError
+
+CARD_KEYS = {"version", "trained_at", "training_data", "metrics", "known_weaknesses", "config", "model", "file"}
+
+
+def _card_problems(directory: Path) -> list[str]:
+    problems = []
+    for name in MODEL_NAMES:
+        card = json.loads((directory / f"{name}.card.json").read_text(encoding="utf-8"))
+        problems += [f"{name}: no {key}" for key in CARD_KEYS - card.keys()]
+        metrics = card.get("metrics", {})
+        for evaluation_set in (*SENTIMENT_SETS, "complaints_zh_gold", "complaints_zh_gold/weibo_brand"):
+            if evaluation_set not in metrics:
+                problems.append(f"{name}: no metrics for {evaluation_set}")
+        if not card.get("known_weaknesses"):
+            problems.append(f"{name}: known weaknesses empty")
+        if not card.get("training_data"):
+            problems.append(f"{name}: training data not described")
+    return problems
+
+
+def test_trained_version_has_complete_model_cards(tiny_model_dir: Path) -> None:
+    assert _card_problems(tiny_model_dir) == []
+
+
+def test_bundled_version_is_complete_and_small() -> None:
+    directory = bundled_dir()
+    assert _card_problems(directory) == []
+    for name in MODEL_NAMES:
+        assert (directory / f"{name}.skops").stat().st_size < 10_000_000
+
+
+def test_models_load_without_network(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("model loading tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    bundle = ModelBundle(tiny_model_dir)
+    assert len(bundle.classify(["京东客服太差了，我要投诉"])) == 1
+
+
+def test_artifacts_are_skops_zip_files_not_pickles(tiny_model_dir: Path) -> None:
+    for name in MODEL_NAMES:
+        assert zipfile.is_zipfile(tiny_model_dir / f"{name}.skops")
+
+
+class Untrusted:
+    pass
+
+
+def test_loading_refuses_types_outside_the_project(tmp_path: Path) -> None:
+    skops.io.dump({"payload": Untrusted()}, tmp_path / "sentiment.skops")
+    with pytest.raises(ModelError, match="untrusted"):
+        load_model(tmp_path, "sentiment")
+
+
+def test_missing_or_broken_artifact_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path, "sentiment")
+    (tmp_path / "sentiment.skops").write_bytes(b"not a zip file")
+    with pytest.raises(ModelError, match="cannot load"):
+        load_model(tmp_path, "sentiment")

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from classifiers.complaint_model import ComplaintClassifier
+from classifiers.features import WeiboFeaturizer
+from classifiers.models import make_complaint_pipeline, make_sentiment_pipeline
+
+TEXTS = [
+    "快递晚了两天，有点失望",
+    "京东客服态度差，要求退款，再也不买了",
+    "大家千万别买，黑心商家，已经投诉到12315",
+    "今天天气真好",
+    "顺丰小哥很快，满意",
+    "东西坏了，退货退款拖了一个月，气死了",
+    "肯德基吃出异物，要曝光，找律师起诉",
+    "周末去看电影",
+] * 4
+SEVERITY = [1, 2, 3, 0, 0, 2, 3, 0] * 4
+CATEGORY = ["delivery", "service", "integrity", "none", "none", "service", "safety", "none"] * 4
+
+
+@pytest.fixture(scope="module")
+def fitted() -> ComplaintClassifier:
+    pipeline = make_complaint_pipeline(char_bits=10, word_bits=8, c_complaint=10, c_severity=10, c_category=10)
+    pipeline.fit(TEXTS, SEVERITY, classifier__categories=CATEGORY)
+    return pipeline
+
+
+def test_learns_complaint_severity_and_category(fitted) -> None:
+    predicted = fitted.named_steps["classifier"].predict_all(fitted.named_steps["features"].transform(TEXTS[:8]))
+    assert predicted.severity.tolist() == SEVERITY[:8]
+    assert predicted.category == CATEGORY[:8]
+    assert predicted.is_complaint.tolist() == [s > 0 for s in SEVERITY[:8]]
+
+
+def test_severity_is_zero_and_category_none_exactly_when_not_a_complaint(fitted) -> None:
+    texts = ["随便说说", "客服不理人，投诉", "好吃", "又坏了"]
+    features = fitted.named_steps["features"].transform(texts)
+    predicted = fitted.named_steps["classifier"].predict_all(features)
+    for flag, severity, category in zip(predicted.is_complaint, predicted.severity, predicted.category, strict=True):
+        assert (severity == 0) == (not flag)
+        assert (category == "none") == (not flag)
+
+
+def test_cumulative_severity_probabilities_stay_ordered(fitted) -> None:
+    head = fitted.named_steps["classifier"]
+    features = head._used_columns(fitted.named_steps["features"].transform(TEXTS))
+    p_major = head.at_least_major_.predict_proba(features)[:, 1]
+    p_critical = np.minimum(head.at_least_critical_.predict_proba(features)[:, 1], p_major)
+    assert np.all(p_critical <= p_major)
+    severity = fitted.predict(TEXTS)
+    # "critical" is only ever predicted where "at least major" holds too.
+    assert np.all((severity == 3) <= (p_major >= 0.5))
+
+
+def test_more_escalation_never_lowers_the_predicted_level(fitted) -> None:
+    base = "客服态度差，要求退款"
+    escalated = base + "，大家千万别买，已经投诉到12315，找律师起诉"
+    assert fitted.predict([escalated])[0] >= fitted.predict([base])[0]
+
+
+def test_rejects_severity_outside_zero_to_three() -> None:
+    with pytest.raises(ValueError, match="0-3"):
+        ComplaintClassifier().fit(WeiboFeaturizer(char_bits=8, word_bits=8).fit([]).transform(["a", "b"]), [0, 4])
+
+
+def test_sentiment_probability_is_a_feature_of_the_complaint_head() -> None:
+    sentiment = make_sentiment_pipeline(char_bits=10, word_bits=8, C=10)
+    sentiment.fit(TEXTS, [int(s > 0) for s in SEVERITY])
+    head = sentiment.named_steps["classifier"]
+    assert isinstance(head, LogisticRegression)
+    complaint = ComplaintClassifier(sentiment_head=head, sentiment_weight=2.0)
+    features = sentiment.named_steps["features"].transform(TEXTS)
+    widened = complaint._with_sentiment(features)
+    assert widened.shape[1] == features.shape[1] + 1
+    expected = head.predict_proba(features)[:, 1] * 2.0
+    assert np.allclose(widened[:, -1].toarray().ravel(), expected, atol=1e-5)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from classifiers import corpora
+from classifiers.preprocess import preprocess
+from classifiers.train import TrainConfig, feedback_examples, gold_as_sentiment, load_training_data, reporting_texts
+
+
+def test_loaders_follow_the_readme_splits(tiny_corpora: Path) -> None:
+    train, test = corpora.waimai(tiny_corpora, "train"), corpora.waimai(tiny_corpora, "test")
+    assert len(test) == round(0.2 * (len(train) + len(test)))
+    assert not {e.text for e in train} & {e.text for e in test}
+    assert all("[" not in e.text for e in corpora.weibo_senti(tiny_corpora, "train"))
+
+
+def test_smp_emotions_map_to_polarity_with_neutral_and_surprise_apart(tiny_corpora: Path) -> None:
+    examples = corpora.smp2020(tiny_corpora, "test")
+    by_emotion = {e.emotion: e.negative for e in examples}
+    assert by_emotion == {"angry": 1, "happy": 0, "neutral": -1, "surprise": -1}
+
+
+def test_training_data_never_contains_a_reporting_test_text(tiny_corpora: Path) -> None:
+    held_out = reporting_texts(tiny_corpora)
+    data = load_training_data(tiny_corpora, TrainConfig())
+    assert held_out
+    assert not {preprocess(e.text) for e in data.sentiment} & held_out
+    assert not {preprocess(e.text) for e in data.complaints} & reporting_texts(tiny_corpora, complaints_only=True)
+    assert data.counts["sentiment/weibo_senti_100k"] > 0
+
+
+def test_gold_implies_sentiment_only_where_it_can() -> None:
+    gold = [
+        corpora.ComplaintExample("1", "weibo_brand", "客服太差", 1, 2, "service"),
+        corpora.ComplaintExample("2", "waimai_10k", "好吃", 0, 0, "none"),
+        corpora.ComplaintExample("3", "weibo_brand", "今天下雨", 0, 0, "none"),
+    ]
+    implied = gold_as_sentiment(gold)
+    assert [(e.text, e.negative) for e in implied] == [("客服太差", 1), ("好吃", 0)]
+
+
+def test_feedback_records_become_training_examples() -> None:
+    records = [
+        {
+            "post_id": "weibo:1",
+            "text": "抵制某品牌",
+            "labels": {"sentiment": "negative", "complaint": 1, "severity": 3},
+        },
+        {"post_id": "weibo:2", "text": "只是路过", "labels": {"complaint": 0}},
+        {"post_id": "weibo:3", "text": "", "labels": {"complaint": 1}},
+    ]
+    sentiment, complaints = feedback_examples(records)
+    assert [(e.text, e.negative) for e in sentiment] == [("抵制某品牌", 1)]
+    assert [(e.text, e.complaint, e.severity, e.category) for e in complaints] == [
+        ("抵制某品牌", 1, 3, "other"),
+        ("只是路过", 0, 0, "none"),
+    ]
+
+
+def test_feedback_is_used_in_training(tiny_corpora: Path) -> None:
+    records = [{"post_id": "weibo:9", "text": "某某品牌的瓶盖里有虫子", "labels": {"complaint": 1, "severity": 3}}]
+    data = load_training_data(tiny_corpora, TrainConfig(), feedback=records)
+    assert data.counts["complaint/feedback"] == 1

@@ -148,7 +148,8 @@ def main() -> None:
     print(f"{args.posts:,} generated posts ({size_mb:.0f} MB JSONL); Python {sys.version.split()[0]}")
 
     def child(phase: str, file: Path, db: Path, scorer: str) -> dict[str, float]:
-        command = [sys.executable, __file__, "--phase", phase, "--file", str(file), "--db", str(db)]
+        # -P: do not put benchmarks/ on the path, where benchmarks/classifiers.py would shadow the package.
+        command = [sys.executable, "-P", __file__, "--phase", phase, "--file", str(file), "--db", str(db)]
         output = subprocess.run([*command, "--scorer", scorer], capture_output=True, text=True, check=True)
         return dict(json.loads(output.stdout.strip().splitlines()[-1]))
 

@@ -5,7 +5,9 @@ cascades, organic cascades and outage surges; every detector swept over a thresh
 false-alarm budget (≤ 0.5 false alerts per brand per week) report recall per class, median delay, cascade
 size at alert (% of its 24-h size) and false alerts per week. Our detectors run through the production
 classes (`CascadeDetector`, `SurgeDetector`, `IncidentManager`) fed minute by minute; a page is an incident
-"opened" or "updated" notification. The "misspecified" worlds are the held-out check.
+"opened" or "updated" notification. The "misspecified" worlds are the held-out check: besides each
+detector's best setting per scenario, every scenario reports our A1 + A2 exactly as `DetectionConfig()` ships
+them, and the targets are checked on that row, so the same defaults must hold in both scenarios.
 
     /work/venv/bin/python benchmarks/detection.py            # 12 worlds per scenario
     /work/venv/bin/python benchmarks/detection.py --quick    # 4 worlds per scenario
@@ -33,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from simulate import CATEGORIES, DAY, World, make_world
 
 from pipeline.detect.cascade import CascadeDetector, CascadeRules
+from pipeline.detect.engine import DetectionConfig
 from pipeline.detect.incidents import IncidentBook, IncidentManager, IncidentRules
 from pipeline.detect.records import InMemoryRecords
 from pipeline.detect.surge import SurgeDetector, SurgeRules
@@ -281,8 +284,19 @@ def _per_root(setting: int) -> Rule:
     return lambda world, _counts: elastalert_frequency_per_root(world, setting)
 
 
-CASCADE_GRID = (300, 500, 1000)  # predicted 24-h size that pages
-SURGE_GRID = (1e-5, 1e-6, 1e-8)  # tail probability that pages
+PRODUCTION = DetectionConfig()  # exactly what ships; every other parameter of the sweeps is left at it
+# Predicted 24-h size that pages, and the tail probability that pages; the shipped values are always swept.
+CASCADE_GRID = tuple(sorted({300.0, 500.0, 1000.0, PRODUCTION.cascade.predicted_threshold}))
+SURGE_GRID = tuple(sorted({1e-5, 1e-6, 1e-8, PRODUCTION.surge.alpha}, reverse=True))
+PRODUCTION_NAME = "yuqing production defaults (unchanged)"
+
+
+def cascade_label(value: float) -> str:
+    return f"R̂ ≥ {value:.0f}"
+
+
+def surge_label(value: float) -> str:
+    return f"α {value:.0e}"
 
 
 def _ours_job(job: tuple[str, float, int, str]) -> list[Alert]:
@@ -290,8 +304,8 @@ def _ours_job(job: tuple[str, float, int, str]) -> list[Alert]:
     which, value, seed, scenario = job
     world = make_world(seed, scenario)  # type: ignore[arg-type]
     if which == "cascade":
-        return ours_cascade(world, replace(CascadeRules(), predicted_threshold=value), IncidentRules())
-    return ours_surge(world, replace(SurgeRules(), alpha=value), IncidentRules())
+        return ours_cascade(world, replace(PRODUCTION.cascade, predicted_threshold=value), PRODUCTION.incidents)
+    return ours_surge(world, replace(PRODUCTION.surge, alpha=value), PRODUCTION.incidents)
 
 
 # --- sweep, selection, report ------------------------------------------------------------------------------
@@ -380,16 +394,33 @@ def run(
         results = pool.map(_ours_job, jobs)
     for (which, value, seed, _), alerts in zip(jobs, results, strict=False):
         if which == "cascade":
-            cascade_runs.setdefault(f"R̂ ≥ {value:.0f}", []).append((worlds[seed], alerts))
+            cascade_runs.setdefault(cascade_label(value), []).append((worlds[seed], alerts))
         else:
-            surge_runs.setdefault(f"α {value:.0e}", []).append((worlds[seed], alerts))
+            surge_runs.setdefault(surge_label(value), []).append((worlds[seed], alerts))
     progress(f"{scenario}: our detectors, {len(jobs)} runs in {time.monotonic() - started:.0f} s")
     families["yuqing A1 cascade (SEISMIC + velocity)"] = cascade_runs
     families["yuqing A2 surge (seasonal, originals)"] = surge_runs
-    families["yuqing A1 + A2 (production)"] = {
+    families["yuqing A1 + A2"] = {
         f"{a}; {b}": [(w, x + y) for (w, x), (_, y) in zip(cascade_runs[a], surge_runs[b], strict=False)]
         for a, b in itertools.product(cascade_runs, surge_runs)
     }
+    # The held-out check: A1 + A2 exactly as `DetectionConfig()` ships, whatever its false-alert rate here.
+    shipped = f"{cascade_label(PRODUCTION.cascade.predicted_threshold)}; {surge_label(PRODUCTION.surge.alpha)}"
+    production = total(families["yuqing A1 + A2"][shipped])
+    best[PRODUCTION_NAME] = (shipped, production)
+    cascade_false = total(cascade_runs[cascade_label(PRODUCTION.cascade.predicted_threshold)]).false_alerts
+    surge_false = total(surge_runs[surge_label(PRODUCTION.surge.alpha)]).false_alerts
+    sizes = sorted(
+        world.cascades[alert.root].size_within(DAY)
+        for world, alerts in cascade_runs[cascade_label(PRODUCTION.cascade.predicted_threshold)]
+        for alert in alerts
+        if alert.root is not None and score(world, [alert]).false_alerts
+    )
+    anatomy = (
+        f"False alerts of the production defaults: cascade pages {cascade_false}"
+        + (f" (24-h sizes of those cascades: {', '.join(map(str, sizes))})" if sizes else "")
+        + f", surge pages {surge_false}."
+    )
 
     lines = [
         f"**{scenario} scenario** — {seeds} worlds × {worlds[0].evaluated_days} evaluated days; crises: "
@@ -407,15 +438,16 @@ def run(
             continue
         best[name] = chosen
         lines.append(row(name, chosen[0], chosen[1]))
+    lines.append(row(f"**{PRODUCTION_NAME}**", shipped, production))
+    lines += ["", anatomy]
     return lines, best
 
 
 def verdict(best: dict[str, tuple[str, Score]]) -> list[str]:
-    ours = best.get("yuqing A1 + A2 (production)")
-    if ours is None:
-        return ["- yuqing: no setting within the budget"]
-    s = ours[1]
+    """The targets of spread-detection.md §8.5, checked on the production defaults (not on a per-scenario pick)."""
+    shipped, s = best[PRODUCTION_NAME]
     checks = [
+        (f"false alerts ≤ {BUDGET} per week: {s.fa_week():.2f}", s.fa_week() <= BUDGET),
         (
             f"recall ≥ 0.95 per class: {', '.join(f'{c} {s.recall(c):.2f}' for c in CLASSES)}",
             all(s.recall(c) >= 0.95 for c in CLASSES if s.totals[c]),
@@ -438,14 +470,19 @@ def verdict(best: dict[str, tuple[str, Score]]) -> list[str]:
             worse.append(name)
     checks.append(
         (
-            f"every ElastAlert-style rule worse on at least one class: {len(worse)}/{len(elastalert)}",
+            f"every ElastAlert-style rule (best setting) worse on at least one class: {len(worse)}/{len(elastalert)}",
             len(worse) == len(elastalert),
         )
     )
-    defaults = f"R̂ ≥ {CascadeRules().predicted_threshold:.0f}; α {SurgeRules().alpha:.0e}"
-    return [f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in checks] + [
-        f"- setting chosen here: {ours[0]} (production defaults: {defaults})"
-    ]
+    lines = [f"Production defaults ({shipped}):"]
+    lines += [f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in checks]
+    every = all(ok for _, ok in checks)
+    summary = "every target met" if every else "NOT every target met"
+    lines.append(f"- **{summary} with the production defaults in this scenario**")
+    tuned = best.get("yuqing A1 + A2")
+    if tuned is not None:
+        lines.append(f"- best A1 + A2 setting of the sweep here (for reference only): {tuned[0]}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -499,7 +536,10 @@ alerts hit any crisis whose window holds them. Ours are scored more strictly: a 
 its own root, a surge page only for a surge. Our detectors run through the production classes
 (`CascadeDetector`, `SurgeDetector`, `IncidentManager`) minute by minute; every "opened" and "updated"
 notification counts as a page. Each detector's setting is the one with the highest summed recall at
-≤ 0.5 FA/week (ties: shortest organic + surge delays).
+≤ 0.5 FA/week (ties: shortest organic + surge delays). The last row of each table is our A1 + A2 exactly as
+`DetectionConfig()` ships, whatever its false-alert rate, and the met / NOT met lines check the targets of
+`spread-detection.md` §8.5 on that row: the same defaults have to hold in both scenarios, the misspecified one
+being the held-out check (the defaults are tuned on the main scenario only).
 
 Tuned defaults (`pipeline.detect.engine.DetectionConfig`):
 
@@ -507,7 +547,7 @@ Tuned defaults (`pipeline.detect.engine.DetectionConfig`):
 | --- | --- |
 | SEISMIC (`SeismicParams`) | θ = 0.2315, s0 = 300 s, n* = 300, α = γ = 1, follower cap 5·10^7 |
 | A1 cascade (`CascadeRules`) | from the 10th repost, every 2 min, until 24 h; page when the 97.5 % lower bound of the predicted 24-h size ≥ 300 (≥ 100 once an account with ≥ 1 M followers is in the cascade), or the lower bound of p̂·n* ≥ 1, or ≥ 100 reposts in 60 min |
-| A2 surge (`SurgeRules`) | 5-min buckets, 15-min window; baseline = median over 7 days of the slot ±2 (mean when 0) × EWMA level (1-day half-life); Poisson tail, negative binomial when the winsorised dispersion > 1.5; α = 10⁻⁵, ≥ 5 posts from ≥ 4 authors; silent before 2 days of history; negative share over 60 min, binomial α = 10⁻⁶, ≥ 8 negatives and ≥ 2× the usual share |
+| A2 surge (`SurgeRules`) | 5-min buckets, 15-min window; baseline = median over 7 days of the slot ±2 (mean when 0) × EWMA level (1-day half-life); Poisson tail, negative binomial when the winsorised dispersion > 1.5; α = 10⁻⁸, ≥ 5 posts from ≥ 4 authors; silent before 2 days of history; negative share over 60 min, binomial α = 10⁻⁶, ≥ 8 negatives and ≥ 2× the usual share |
 | A3 incidents (`IncidentRules`) | re-page on ×3 growth or a priority rise; resolve after 2 h below the quiet level (< 10 reposts/h, or ≤ μ + 2σ); ≤ 4 state changes per incident per hour |
 
 Crisis counts are small (tens per class): recall differences under ~10 points are noise.

@@ -37,7 +37,7 @@ class SurgeRules:
     history_days: int = 7
     slot_spread: int = 2  # same slot ±2 neighbouring slots
     min_history_days: float = 2.0  # stay silent until this much history exists
-    alpha: float = 1e-5  # tail probability that pages
+    alpha: float = 1e-8  # tail probability that pages (1e-5 paged 3 surges falsely in 144 simulated days)
     min_count: int = 5  # minimum originals in the window
     min_authors: int = 4  # minimum distinct authors in the window
     baseline_floor: float = 0.02  # per bucket, so an empty history does not make any post a spike

@@ -288,7 +288,7 @@ PRODUCTION = DetectionConfig()  # exactly what ships; every other parameter of t
 # Predicted 24-h size that pages, and the tail probability that pages; the shipped values are always swept.
 CASCADE_GRID = tuple(sorted({300.0, 500.0, 1000.0, PRODUCTION.cascade.predicted_threshold}))
 SURGE_GRID = tuple(sorted({1e-5, 1e-6, 1e-8, PRODUCTION.surge.alpha}, reverse=True))
-PRODUCTION_NAME = "yuqing production defaults (unchanged)"
+PRODUCTION_NAME = "yuqing production defaults (as shipped)"
 
 
 def cascade_label(value: float) -> str:

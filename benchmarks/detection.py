@@ -286,7 +286,7 @@ def _per_root(setting: int) -> Rule:
 
 PRODUCTION = DetectionConfig()  # exactly what ships; every other parameter of the sweeps is left at it
 # Predicted 24-h size that pages, and the tail probability that pages; the shipped values are always swept.
-CASCADE_GRID = tuple(sorted({300.0, 500.0, 1000.0, PRODUCTION.cascade.predicted_threshold}))
+CASCADE_GRID = tuple(sorted({200.0, 300.0, 500.0, 1000.0, PRODUCTION.cascade.predicted_threshold}))
 SURGE_GRID = tuple(sorted({1e-5, 1e-6, 1e-8, PRODUCTION.surge.alpha}, reverse=True))
 PRODUCTION_NAME = "yuqing production defaults (as shipped)"
 
@@ -545,10 +545,15 @@ Tuned defaults (`pipeline.detect.engine.DetectionConfig`):
 
 | part | default |
 | --- | --- |
-| SEISMIC (`SeismicParams`) | θ = 0.2315, s0 = 300 s, n* = 300, α = γ = 1, follower cap 5·10^7 |
-| A1 cascade (`CascadeRules`) | from the 10th repost, every 2 min, until 24 h; page when the 97.5 % lower bound of the predicted 24-h size ≥ 300 (≥ 100 once an account with ≥ 1 M followers is in the cascade), or the lower bound of p̂·n* ≥ 1, or ≥ 100 reposts in 60 min |
+| SEISMIC (`SeismicParams`) | θ = 0.2315, s0 = 300 s, n* = 300, α = γ = 1, follower cap 5·10^7; the lower bound of the predicted size uses the 97.5 % lower bound of p̂ and counts only the reactions still owed to posts at most 1 h old (what older posts owe rests on the kernel's heavy tail) |
+| A1 cascade (`CascadeRules`) | from the 10th repost, every 2 min, until 24 h; page when that lower bound of the predicted size ≥ 230 (≥ 100 once an account with ≥ 1 M followers is in the cascade), or the lower bound of p̂·n* ≥ 1, or ≥ 100 reposts in 60 min |
 | A2 surge (`SurgeRules`) | 5-min buckets, 15-min window; baseline = median over 7 days of the slot ±2 (mean when 0) × EWMA level (1-day half-life); Poisson tail, negative binomial when the winsorised dispersion > 1.5; α = 10⁻⁸, ≥ 5 posts from ≥ 4 authors; silent before 2 days of history; negative share over 60 min, binomial α = 10⁻⁶, ≥ 8 negatives and ≥ 2× the usual share |
 | A3 incidents (`IncidentRules`) | re-page on ×3 growth or a priority rise; resolve after 2 h below the quiet level (< 10 reposts/h, or ≤ μ + 2σ); ≤ 4 state changes per incident per hour |
+
+The detection cycle of the monitor (and so the spread-tracker DAG) takes overrides of the main knobs from the
+environment (`pipeline.config.DetectionSettings`): `YUQING_DETECTION__PREDICTED_THRESHOLD`,
+`__BIG_ACCOUNT_PREDICTED_THRESHOLD`, `__VELOCITY_THRESHOLD`, `__LOWER_BOUND_MAX_AGE_S`, `__N_STAR`,
+`__SURGE_ALPHA`; unset ones keep the defaults above, which are what this benchmark measures.
 
 Crisis counts are small (tens per class): recall differences under ~10 points are noise.
 """  # noqa: E501 - markdown table rows

@@ -1,7 +1,8 @@
 """Settings from the environment (prefix YUQING_) and the watchlist YAML: the only place either is read.
 
 Environment: `YUQING_STORE`, `YUQING_DATA_DIR`, `YUQING_WATCHLIST`, `YUQING_WEIBO_COOKIE`, nested groups with
-`__` (`YUQING_WEIBO__DELAY_S`, `YUQING_ES__URL`, ...). Secrets are `SecretStr` and never logged.
+`__` (`YUQING_WEIBO__DELAY_S`, `YUQING_ES__URL`, `YUQING_DETECTION__PREDICTED_THRESHOLD`, ...). Secrets are
+`SecretStr` and never logged.
 The watchlist is validated strictly: an unknown key, a wrong type or an empty brand is a `ConfigError`
 naming the file, the key and the problem.
 """
@@ -77,6 +78,20 @@ class ElasticsearchSettings(BaseModel):
     request_timeout_s: float = 30.0
 
 
+class DetectionSettings(BaseModel):
+    """Overrides of the tuned detection defaults (`pipeline.detect.engine.DetectionConfig`, figures in
+    docs/benchmarks.md); a field left unset keeps the default. `YUQING_DETECTION__PREDICTED_THRESHOLD=300`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    predicted_threshold: float | None = Field(None, gt=0)  # A1: confident predicted size that pages (230)
+    big_account_predicted_threshold: float | None = Field(None, gt=0)  # the same once a big account joins (100)
+    velocity_threshold: int | None = Field(None, ge=1)  # A1: reposts of one root within 60 min that page (100)
+    lower_bound_max_age_s: float | None = Field(None, gt=0)  # posts whose reactions the bound counts (3600)
+    n_star: float | None = Field(None, gt=0)  # SEISMIC mean out-degree of a reposter (300)
+    surge_alpha: float | None = Field(None, gt=0, lt=1)  # A2: tail probability that pages (1e-8)
+
+
 class Settings(BaseSettings):
     """Typed settings; build once with `Settings()` and pass down (components take what they need)."""
 
@@ -95,6 +110,7 @@ class Settings(BaseSettings):
     weibo: WeiboSettings = WeiboSettings()
     mastodon: MastodonSettings = MastodonSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
+    detection: DetectionSettings = DetectionSettings()
 
     @property
     def sqlite_path(self) -> Path:

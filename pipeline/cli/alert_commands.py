@@ -71,6 +71,7 @@ def _enriched(posts: list[Post], settings: Settings) -> list[Post]:
 
 def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.detect.backtest import run_backtest
+    from pipeline.detect.engine import detection_config
 
     tick = parse_duration(args.tick)
     watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
@@ -83,6 +84,7 @@ def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
         posts,
         watchlist,
         tick=tick,
+        config=detection_config(settings.detection),  # the same detectors as production, overrides included
         progress=lambda clock, done: progress.update(f"{format_time(clock.astimezone(SHANGHAI))}  {done} posts"),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipeline.config import Watchlist
+from pipeline.config import DetectionSettings, Watchlist
 from pipeline.detect.base import RecordStore
 from pipeline.detect.cascade import CascadeDetector, CascadeRules
 from pipeline.detect.incidents import Incident, IncidentBook, IncidentManager, IncidentRules
@@ -30,6 +30,29 @@ class DetectionConfig:
     cascade: CascadeRules = field(default_factory=CascadeRules)
     surge: SurgeRules = field(default_factory=SurgeRules)
     incidents: IncidentRules = field(default_factory=IncidentRules)
+
+
+def detection_config(overrides: DetectionSettings | None = None) -> DetectionConfig:
+    """The shipped `DetectionConfig` with the fields set in the settings (`YUQING_DETECTION__...`) replaced."""
+    config = DetectionConfig()
+    if overrides is None:
+        return config
+    cascade, surge = config.cascade, config.surge
+    seismic = cascade.seismic
+    if overrides.n_star is not None:
+        seismic = replace(seismic, n_star=overrides.n_star)
+    if overrides.lower_bound_max_age_s is not None:
+        seismic = replace(seismic, lower_bound_max_age_s=overrides.lower_bound_max_age_s)
+    cascade = replace(cascade, seismic=seismic)
+    if overrides.predicted_threshold is not None:
+        cascade = replace(cascade, predicted_threshold=overrides.predicted_threshold)
+    if overrides.big_account_predicted_threshold is not None:
+        cascade = replace(cascade, big_account_predicted_threshold=overrides.big_account_predicted_threshold)
+    if overrides.velocity_threshold is not None:
+        cascade = replace(cascade, velocity_threshold=overrides.velocity_threshold)
+    if overrides.surge_alpha is not None:
+        surge = replace(surge, alpha=overrides.surge_alpha)
+    return replace(config, cascade=cascade, surge=surge)
 
 
 def escalation_policy(watchlist: Watchlist | None) -> Any:

@@ -12,7 +12,7 @@ import requests
 
 from pipeline.alert.dispatch import ChannelPool, Dispatcher, DispatchReport
 from pipeline.config import Settings
-from pipeline.detect.engine import DetectionConfig, DetectionEngine
+from pipeline.detect.engine import DetectionConfig, DetectionEngine, detection_config
 from pipeline.detect.tracking import TrackingPolicy, select_roots
 from pipeline.exceptions import Blocked, SourceError
 from pipeline.models import Post
@@ -145,9 +145,12 @@ def run_cycle(
     channels: ChannelPool | None = None,
     config: DetectionConfig | None = None,
 ) -> CycleReport:
-    """One full detection cycle at `now` over the store: detect, fuse into incidents, deliver."""
+    """One full detection cycle at `now` over the store: detect, fuse into incidents, deliver.
+
+    Without an explicit `config` the shipped defaults apply, with the overrides of `settings.detection`.
+    """
     now = now or datetime.now(UTC)
-    config = config or DetectionConfig()
+    config = config or detection_config(settings.detection)
     watchlist = settings.watchlist_config
     own_store = store is None
     active_store = store or _open_store(settings)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from pipeline.config import BUNDLED_WATCHLIST, Settings, load_watchlist
 from pipeline.exceptions import ConfigError
@@ -55,6 +56,30 @@ def test_settings_from_environment(env: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert settings.weibo_effective.cookie.get_secret_value() == "SUB=secret"
     assert "secret" not in repr(settings)
     assert settings.es.url == "http://es:9200"
+
+
+def test_detection_overrides_from_environment(env: pytest.MonkeyPatch) -> None:
+    assert Settings().detection.predicted_threshold is None  # unset: the tuned default applies
+    env.setenv("YUQING_DETECTION__PREDICTED_THRESHOLD", "300")
+    env.setenv("YUQING_DETECTION__SURGE_ALPHA", "1e-6")
+    detection = Settings().detection
+    assert detection.predicted_threshold == 300
+    assert detection.surge_alpha == 1e-6
+    assert detection.velocity_threshold is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("YUQING_DETECTION__PREDICTED_TRESHOLD", "300"),  # a typo must not be silently ignored
+        ("YUQING_DETECTION__SURGE_ALPHA", "2"),
+        ("YUQING_DETECTION__VELOCITY_THRESHOLD", "0"),
+    ],
+)
+def test_bad_detection_settings_are_rejected(env: pytest.MonkeyPatch, name: str, value: str) -> None:
+    env.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings()
 
 
 def test_secrets_are_read_from_the_named_variable(env: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -63,3 +63,17 @@ def test_backtest_cli_writes_the_alerts_it_would_send(tmp_path: Path, env) -> No
         ):
             assert field in line
     assert parse_time(lines[0]["opened_at"]).date() == DAY.date()  # simulated, not wall-clock, time
+
+
+def test_backtest_cli_uses_the_detection_settings(tmp_path: Path, env) -> None:
+    env.setenv("YUQING_DATA_DIR", str(tmp_path / "data"))
+    for name in ("PREDICTED_THRESHOLD", "BIG_ACCOUNT_PREDICTED_THRESHOLD", "VELOCITY_THRESHOLD"):
+        env.setenv(f"YUQING_DETECTION__{name}", "1000000000")
+    watchlist = tmp_path / "watchlist.yaml"
+    watchlist.write_text("brands:\n  - name: 蒙牛\n  - name: 伊利\n  - name: 小米\n  - name: 华为\n", encoding="utf-8")
+    stream = tmp_path / "stream.jsonl"
+    write_posts(stream, demo_day(seed=3))
+    out = tmp_path / "alerts.jsonl"
+    code = main(["backtest", "--posts", str(stream), "--out", str(out), "--watchlist", str(watchlist), "--tick", "2m"])
+    assert code == 0
+    assert out.read_text(encoding="utf-8") == ""  # the same stream pages with the shipped thresholds (above)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import timedelta
 
+from pipeline.detect.base import epoch
 from pipeline.detect.cascade import CascadeDetector, CascadeRules, cascade_key
 from tests.pipeline.detect.streams import DAY, make_post
 
@@ -107,3 +110,20 @@ def test_evaluation_is_throttled_and_repost_before_root_is_kept() -> None:
     assert detector.check(now + timedelta(seconds=60)).hits == []
     estimate = detector.estimate("weibo:root", now)
     assert estimate is not None and estimate.observed == 13
+
+
+def test_a_burst_that_ended_hours_ago_does_not_page_on_the_kernel_tail() -> None:
+    def burst(rules: CascadeRules) -> CascadeDetector:
+        detector = CascadeDetector(rules)
+        detector.observe_root("weibo:root", "蒙牛", epoch(T0), 3000, negative=True)
+        for k in range(180):  # 180 reposts in the first hour, then silence
+            detector.observe_repost("weibo:root", epoch(T0) + 20.0 * (k + 1), 3000)
+        return detector
+
+    now = T0 + timedelta(hours=3)
+    assert burst(CascadeRules()).check(now).hits == []
+    # With the paper's bound, what the hour-old posts still owe by the heavy-tailed kernel would page it.
+    paper = CascadeRules()
+    paper = replace(paper, seismic=replace(paper.seismic, lower_bound_max_age_s=math.inf))
+    hits = burst(paper).check(now).hits
+    assert [hit.evidence["fired_by"] for hit in hits] == [["size"]]

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings
+from pipeline.config import Settings, Watchlist
+from pipeline.detect import monitor
+from pipeline.detect.base import RecordStore
+from pipeline.detect.engine import DetectionConfig, DetectionEngine
 from pipeline.detect.monitor import refresh_tracked_cascades, run_cycle
 from pipeline.exceptions import LoginRequired, SourceError
 from pipeline.models import Post
@@ -108,3 +111,18 @@ def test_refresh_without_a_source_reports_instead_of_failing(configured: Setting
     report = refresh_tracked_cascades(configured, DAY + timedelta(hours=10), store=store, source_factory=missing)
     assert report.unavailable is not None and "not installed" in report.unavailable
     store.close()
+
+
+def test_cycles_use_the_detection_settings(configured: Settings, env: pytest.MonkeyPatch) -> None:
+    env.setenv("YUQING_DETECTION__PREDICTED_THRESHOLD", "450")
+    seen: list[DetectionConfig | None] = []
+
+    class Spy(DetectionEngine):
+        def __init__(self, records: RecordStore, watchlist: Watchlist | None, config: DetectionConfig | None) -> None:
+            seen.append(config)
+            super().__init__(records, watchlist, config)
+
+    env.setattr(monitor, "DetectionEngine", Spy)
+    run_cycle(Settings(), DAY + timedelta(hours=12))
+    assert seen and seen[0] is not None
+    assert seen[0].cascade.predicted_threshold == 450

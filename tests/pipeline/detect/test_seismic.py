@@ -61,3 +61,35 @@ def test_a_dying_cascade_predicts_close_to_what_it_has() -> None:
     result = estimate(times, followers, 10_000.0, 7 * 86400.0, PARAMS)
     assert not result.supercritical
     assert 20 <= result.predicted < 30
+
+
+def _burst(reposts: int, followers: float) -> tuple[np.ndarray, np.ndarray]:
+    """`reposts` evenly spread over the first hour, every reposter with `followers` followers."""
+    times = np.arange(1, reposts + 1) * (3600.0 / reposts)
+    return times, np.full(reposts, followers)
+
+
+def test_lower_bound_leaves_out_what_old_posts_still_owe() -> None:
+    times, followers = _burst(180, 3000.0)
+    t = 3 * 3600.0  # every post is more than an hour old
+    paper = estimate(times, followers, 3000.0, t, SeismicParams(lower_bound_max_age_s=math.inf))
+    result = estimate(times, followers, 3000.0, t, PARAMS)
+    assert result.predicted == pytest.approx(paper.predicted)  # the point estimate keeps the whole kernel
+    assert result.predicted_low == result.observed == 180  # nothing recent, so nothing more is certain
+    assert paper.predicted_low > 230  # the paper's bound still expects a quarter as much again
+
+
+def test_lower_bound_counts_the_debt_of_recent_posts() -> None:
+    times = np.array([60.0, 600.0, 5000.0, 6000.0, 6500.0])
+    followers = np.array([800.0, 50.0, 4000.0, 300.0, 20.0])
+    t = 7000.0
+    result = estimate(times, followers, 500.0, t, PARAMS)
+    all_times = np.array([0.0, *times])
+    marks = np.array([500.0, *followers])
+    recent = t - all_times <= PARAMS.lower_bound_max_age_s  # the last three reposts
+    owed = float(np.dot(marks[recent], 1 - kernel_cdf(t - all_times[recent], PARAMS)))
+    p_low = result.infectiousness_low
+    expected = 5 + p_low * owed / (1 - p_low * PARAMS.n_star)
+    assert int(recent.sum()) == 3
+    assert result.predicted_low == pytest.approx(expected)
+    assert result.observed < result.predicted_low < result.predicted

@@ -3,7 +3,8 @@
 Severity respects the order of its levels: two cumulative binary models give P(severity ≥ 2 | complaint)
 and P(severity ≥ 3 | complaint), the second capped by the first, so a post is never "critical" without
 also being at least "major". A fitted sentiment head (linear, on the same features) adds P(negative) as
-one more column: it was trained on ~150k sentiment-labelled texts, the complaint data has 1.6k.
+one more column, and a fitted `LatentSemantics` adds dense semantic coordinates: both were learnt from
+~150k sentiment-corpus texts, the complaint data has 1.6k.
 """
 
 from __future__ import annotations
@@ -57,39 +58,55 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     Args:
         sentiment_head: a fitted binary classifier on the same features whose class 1 is "negative".
         sentiment_weight: scale of its P(negative) column.
+        semantics: a fitted `classifiers.semantics.LatentSemantics` on the same features, or None.
+        semantics_weight: scale of its (unit-length) coordinates.
         c_complaint, c_severity, c_category: inverse regularisation of the three parts.
         threshold: P(complaint) at or above which a post is called a complaint.
+        major_cut, critical_cut: P(severity ≥ 2) and P(severity ≥ 3) at or above which a complaint is major
+            or critical. Critical complaints are rare in training, so a cut below 0.5 keeps them from being
+            swallowed by "major" (both cuts chosen by cross-validation on the train split).
     """
 
     def __init__(
         self,
         sentiment_head: Any = None,
         sentiment_weight: float = 1.0,
+        semantics: Any = None,
+        semantics_weight: float = 2.0,
         c_complaint: float = 4.0,
         c_severity: float = 4.0,
         c_category: float = 4.0,
         threshold: float = 0.5,
+        major_cut: float = 0.5,
+        critical_cut: float = 0.5,
     ) -> None:
         self.sentiment_head = sentiment_head
         self.sentiment_weight = sentiment_weight
+        self.semantics = semantics
+        self.semantics_weight = semantics_weight
         self.c_complaint = c_complaint
         self.c_severity = c_severity
         self.c_category = c_category
         self.threshold = threshold
+        self.major_cut = major_cut
+        self.critical_cut = critical_cut
 
-    def _with_sentiment(self, features: Any) -> sparse.csr_matrix:
+    def _widened(self, features: Any) -> sparse.csr_matrix:
+        """The features plus the P(negative) column and the semantic coordinates."""
         matrix = sparse.csr_matrix(features, dtype=np.float32)
         if self.sentiment_head is None:
             negative = np.zeros(matrix.shape[0], dtype=np.float32)
         else:
             negative = np.asarray(self.sentiment_head.predict_proba(matrix)[:, 1], dtype=np.float32)
-        column = sparse.csr_matrix((negative * self.sentiment_weight).reshape(-1, 1))
-        return sparse.hstack([matrix, column], format="csr", dtype=np.float32)
+        blocks = [matrix, sparse.csr_matrix((negative * self.sentiment_weight).reshape(-1, 1))]
+        if self.semantics is not None:
+            blocks.append(sparse.csr_matrix(self.semantics.transform(matrix) * self.semantics_weight))
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def _used_columns(self, features: Any) -> sparse.csr_matrix:
         """The widened matrix restricted to the columns seen in training: a column never seen gets a zero
         weight anyway, and dropping it makes fitting fast and the artifact small."""
-        return self._with_sentiment(features)[:, self.columns_]
+        return self._widened(features)[:, self.columns_]
 
     def fit(
         self,
@@ -98,7 +115,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         categories: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
     ) -> ComplaintClassifier:
-        widened = self._with_sentiment(features)
+        widened = self._widened(features)
         self.columns_ = np.unique(widened.indices).astype(np.int64)
         matrix = widened[:, self.columns_]
         levels = np.asarray(severity, dtype=np.int64)
@@ -122,13 +139,21 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             self.category_ = str(sub_categories[known][0]) if known.any() else "other"
         return self
 
+    def severity_probabilities(self, features: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """P(severity ≥ 2 | complaint) and P(severity ≥ 3 | complaint), the second capped by the first."""
+        return self._severity_probabilities(self._used_columns(features))
+
+    def _severity_probabilities(self, matrix: sparse.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        p_major = _positive_probability(self.at_least_major_, matrix)
+        return p_major, np.minimum(_positive_probability(self.at_least_critical_, matrix), p_major)
+
     def predict_all(self, features: Any) -> ComplaintPrediction:
         matrix = self._used_columns(features)
         probability = _positive_probability(self.complaint_, matrix)
         is_complaint = probability >= self.threshold
-        p_major = _positive_probability(self.at_least_major_, matrix)
-        p_critical = np.minimum(_positive_probability(self.at_least_critical_, matrix), p_major)
-        severity = np.where(is_complaint, 1 + (p_major >= 0.5) + (p_critical >= 0.5), 0).astype(np.int64)
+        p_major, p_critical = self._severity_probabilities(matrix)
+        levels = 1 + (p_major >= self.major_cut) + (p_critical >= self.critical_cut)
+        severity = np.where(is_complaint, levels, 0).astype(np.int64)
         if isinstance(self.category_, str):
             named = [self.category_] * matrix.shape[0]
         else:

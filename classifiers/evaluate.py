@@ -1,8 +1,9 @@
 """Evaluation on the reporting test splits: our models and snownlp side by side, per source as well.
 
 Sets: weibo_senti_100k test (emoticons stripped), smp2020 eval (happy → positive; angry, sad, fear →
-negative; neutral and surprise reported as label shares), ChnSentiCorp_bench test, waimai_10k test and
-complaints_zh_gold test (complaint F1, severity macro-F1 and ordinal MAE, category macro-F1).
+negative; three-way accuracy with neutral; neutral and surprise also reported as label shares),
+ChnSentiCorp_bench test, waimai_10k test and complaints_zh_gold test (complaint F1, severity macro-F1 and
+ordinal MAE, category macro-F1).
 """
 
 from __future__ import annotations
@@ -102,6 +103,11 @@ def evaluate(predictor: Predictor, sets: EvalSets) -> Metrics:
         results[name] = sentiment_metrics(
             [e.negative for e in polar], predictor.negative_probability([e.text for e in polar])
         )
+        three_way = [e for e in examples if e.emotion in ("neutral", *corpora.SMP_NEGATIVE, *corpora.SMP_POSITIVE)]
+        if three_way:
+            labels = predictor.sentiments_labels([e.text for e in three_way])
+            truth = ["neutral" if e.negative < 0 else "negative" if e.negative else "positive" for e in three_way]
+            results[f"{name} (3-way)"] = {"n": float(len(three_way)), "accuracy": float(accuracy_score(truth, labels))}
         for emotion in ("neutral", "surprise"):
             others = [e.text for e in examples if e.emotion == emotion]
             if others:

@@ -1,7 +1,8 @@
 """Text → feature matrix, shared by the sentiment and complaint models so inference featurises once.
 
 Hashed character 1-3-grams and jieba word 1-2-grams (binary, L2-normalised) plus a few dense cue columns
-(`classifiers.lexicon`). Hashing keeps the artifact free of a vocabulary and the transform stateless.
+(`classifiers.lexicon`) and target columns (`classifiers.targets`: is the post aimed at a company?).
+Hashing keeps the artifact free of a vocabulary and the transform stateless.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from classifiers.lexicon import cue_features
 from classifiers.preprocess import preprocess, segment
+from classifiers.targets import FEATURE_NAMES as TARGET_FEATURES
+from classifiers.targets import target_features
+
+# Both n-gram blocks: presence (not counts), one unit-length row per text, hashed without sign flips.
+_BINARY_UNIT_ROWS: dict[str, Any] = {"alternate_sign": False, "binary": True, "norm": "l2", "dtype": np.float32}
 
 
 def _identity(text: str) -> str:
@@ -27,44 +33,54 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     Args:
         char_bits: log2 of the character n-gram hashing space.
-        word_bits: log2 of the word n-gram hashing space.
+        char_max_n: longest character n-gram.
+        word_bits: log2 of the word n-gram hashing space; 0 leaves word n-grams (and segmentation) out.
         cue_weight: scale of the dense cue columns relative to the unit-norm n-gram block.
+        target_weight: scale of the target columns (chosen by cross-validation on the complaint train split).
     """
 
-    def __init__(self, char_bits: int = 19, word_bits: int = 18, cue_weight: float = 0.5) -> None:
+    def __init__(
+        self,
+        char_bits: int = 19,
+        char_max_n: int = 3,
+        word_bits: int = 18,
+        cue_weight: float = 0.5,
+        target_weight: float = 3.0,
+    ) -> None:
         self.char_bits = char_bits
+        self.char_max_n = char_max_n
         self.word_bits = word_bits
         self.cue_weight = cue_weight
+        self.target_weight = target_weight
+
+    def _width(self) -> int:
+        chars, words = 1 << int(self.char_bits), (1 << int(self.word_bits)) if self.word_bits else 0
+        return chars + words + len(cue_features([""])[0]) + len(TARGET_FEATURES)
 
     def fit(self, texts: Sequence[str], y: Any = None) -> WeiboFeaturizer:
-        self.n_features_out_ = 2**self.char_bits + 2**self.word_bits + len(cue_features([""])[0])
+        self.n_features_out_ = self._width()
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        prepared = [preprocess(text) for text in texts]
-        return self.transform_prepared(prepared)
-
-    def transform_prepared(self, prepared: list[str]) -> sparse.csr_matrix:
+        raw = list(texts)
+        if not raw:  # the hashing vectorisers cannot take an empty batch
+            return sparse.csr_matrix((0, self._width()), dtype=np.float32)
+        prepared = [preprocess(text) for text in raw]
         chars = HashingVectorizer(
-            analyzer="char",
-            ngram_range=(1, 3),
-            n_features=2**self.char_bits,
-            alternate_sign=False,
-            binary=True,
-            norm="l2",
-            dtype=np.float32,
-        ).transform(prepared)
-        words = HashingVectorizer(
-            tokenizer=segment,
-            preprocessor=_identity,
-            token_pattern=None,
-            lowercase=False,
-            ngram_range=(1, 2),
-            n_features=2**self.word_bits,
-            alternate_sign=False,
-            binary=True,
-            norm="l2",
-            dtype=np.float32,
-        ).transform(prepared)
-        cues = sparse.csr_matrix(cue_features(prepared) * self.cue_weight)
-        return sparse.hstack([chars, words, cues], format="csr", dtype=np.float32)
+            analyzer="char", ngram_range=(1, self.char_max_n), n_features=2**self.char_bits, **_BINARY_UNIT_ROWS
+        )
+        blocks = [chars.transform(prepared)]
+        if self.word_bits:
+            words = HashingVectorizer(
+                tokenizer=segment,
+                preprocessor=_identity,
+                token_pattern=None,
+                lowercase=False,
+                ngram_range=(1, 2),
+                n_features=2**self.word_bits,
+                **_BINARY_UNIT_ROWS,
+            )
+            blocks.append(words.transform(prepared))
+        blocks.append(sparse.csr_matrix(cue_features(prepared) * self.cue_weight))
+        blocks.append(sparse.csr_matrix(target_features(raw, prepared) * self.target_weight))
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)

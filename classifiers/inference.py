@@ -21,12 +21,11 @@ from scipy import sparse
 
 from classifiers.artifacts import load_card, load_model, model_dir_for
 from classifiers.complaint_model import ComplaintPrediction
+from classifiers.sentiment_model import label_for
 from pipeline.exceptions import ModelError
-from pipeline.models import Complaint, Sentiment, SentimentLabel
+from pipeline.models import Complaint, Sentiment
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_NEUTRAL_BAND = (0.4, 0.6)
 
 
 class ModelBundle:
@@ -39,18 +38,19 @@ class ModelBundle:
         self.complaint_pipeline: Any = load_model(directory, "complaint")
         self.sentiment_card = load_card(directory, "sentiment")
         self.complaint_card = load_card(directory, "complaint")
-        band = self.sentiment_card.get("neutral_band", DEFAULT_NEUTRAL_BAND)
-        self.positive_below, self.negative_from = float(band[0]), float(band[1])
         try:
             self.featurizer = self.sentiment_pipeline.named_steps["features"]
             self.sentiment_head = self.sentiment_pipeline.named_steps["classifier"]
             self.complaint_head = self.complaint_pipeline.named_steps["classifier"]
         except (AttributeError, KeyError) as exc:
             raise ModelError(f"{directory}: models are not the expected pipelines") from exc
+        if not hasattr(self.sentiment_head, "neutral_probability"):
+            raise ModelError(f"{directory}: sentiment model has no neutral head (made by an older version; retrain)")
         if self.featurizer.get_params() != self.complaint_pipeline.named_steps["features"].get_params():
             raise ModelError(f"{directory}: sentiment and complaint models use different features")
         self._lock = threading.Lock()
-        self._last: tuple[tuple[str, ...], sparse.csr_matrix] | None = None
+        self._last_rows: dict[str, int] = {}
+        self._last_matrix: sparse.csr_matrix = self.featurizer.transform([])
         self.load_seconds = time.perf_counter() - started
         logger.info("loaded models %s in %.2f s", directory, self.load_seconds)
 
@@ -59,32 +59,37 @@ class ModelBundle:
         return str(self.sentiment_card.get("version", self.directory.name))
 
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        key = tuple(texts)
+        """Feature rows of `texts`. Rows of the previous call are reused: sentiment and complaint are scored
+        one after the other on the same posts, on texts that differ only for reposts."""
+        wanted = list(texts)
         with self._lock:
-            if self._last is not None and self._last[0] == key:
-                return self._last[1]
-        matrix = self.featurizer.transform(list(key))
+            rows, matrix = self._last_rows, self._last_matrix
+        missing = [text for text in dict.fromkeys(wanted) if text not in rows]
+        if missing:
+            rows = {**rows, **{text: matrix.shape[0] + index for index, text in enumerate(missing)}}
+            matrix = sparse.vstack([matrix, self.featurizer.transform(missing)], format="csr")
+        result = matrix[[rows[text] for text in wanted]]
         with self._lock:
-            self._last = (key, matrix)
-        return matrix
+            self._last_rows = {text: index for index, text in enumerate(wanted)}
+            self._last_matrix = result
+        return result
 
     def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
         if not texts:
             return np.zeros(0)
         return np.asarray(self.sentiment_head.predict_proba(self.features(texts))[:, 1], dtype=np.float64)
 
-    def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
-        return [self.sentiment_from_probability(p) for p in self.negative_probability(texts)]
+    def neutral_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        if not texts:
+            return np.zeros(0)
+        return np.asarray(self.sentiment_head.neutral_probability(self.features(texts)), dtype=np.float64)
 
-    def sentiment_from_probability(self, p_negative: float) -> Sentiment:
-        label: SentimentLabel
-        if p_negative >= self.negative_from:
-            label = "negative"
-        elif p_negative < self.positive_below:
-            label = "positive"
-        else:
-            label = "neutral"
-        return Sentiment(label=label, score=min(max(float(p_negative), 0.0), 1.0))
+    def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
+        threshold = float(self.sentiment_head.neutral_threshold)
+        return [
+            Sentiment(label=label_for(negative, neutral, threshold), score=min(max(float(negative), 0.0), 1.0))
+            for negative, neutral in zip(self.negative_probability(texts), self.neutral_probability(texts), strict=True)
+        ]
 
     def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:
         prediction: ComplaintPrediction = self.complaint_head.predict_all(self.features(texts))

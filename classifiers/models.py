@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from classifiers.complaint_model import ComplaintClassifier
 from classifiers.features import WeiboFeaturizer
+from classifiers.sentiment_model import SentimentClassifier
 
-FEATURE_PARAMS = ("char_bits", "word_bits", "cue_weight")
+FEATURE_PARAMS = ("char_bits", "char_max_n", "word_bits", "cue_weight", "target_weight")
 
 
 def _split_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -20,15 +20,13 @@ def _split_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 
 
 def make_sentiment_pipeline(**params: Any) -> Pipeline:
-    """Raw texts → P(negative): Weibo features + logistic regression (class 1 = negative).
+    """Raw texts → P(negative) and P(neutral): Weibo features + `SentimentClassifier`.
 
-    Parameters are the featuriser's (`char_bits`, `word_bits`, `cue_weight`) and the classifier's
-    (`C`, `max_iter`)."""
+    Parameters are the featuriser's (`char_bits`, `word_bits`, `cue_weight`, `target_weight`) and the
+    classifier's (`c`, `c_neutral`, `neutral_threshold`, `max_iter`)."""
     feature_params, classifier_params = _split_params(params)
-    classifier_params.setdefault("C", 4.0)
-    classifier_params.setdefault("max_iter", 300)
     return Pipeline(
-        [("features", WeiboFeaturizer(**feature_params)), ("classifier", LogisticRegression(**classifier_params))]
+        [("features", WeiboFeaturizer(**feature_params)), ("classifier", SentimentClassifier(**classifier_params))]
     )
 
 

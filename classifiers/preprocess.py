@@ -31,7 +31,7 @@ _EMOTICON = re.compile(r"\[[^\[\]]{1,8}\]")
 _LOCATION = re.compile(r"我在[:：]?\s*(?:这里)?[:：]?\s*$")
 _SPACES = re.compile(r"\s+")
 _REPEATED = re.compile(r"([!?！？。.~～])\1{2,}")
-_CHAIN_MARK = " // "
+CHAIN_MARK = " // "
 
 
 @cache
@@ -54,7 +54,7 @@ def preprocess(text: str) -> str:
     text = _LINK.sub(" ", text)
     text = _EMOTICON.sub(" ", text)
     text = _REPLY.sub(" ", text)
-    text = _REPOST_HANDLE.sub(_CHAIN_MARK, text)
+    text = _REPOST_HANDLE.sub(CHAIN_MARK, text)
     text = _MENTION.sub(" ", text)
     text = _TOPIC.sub(r" \1 ", text)
     text = _LOCATION.sub(" ", text.strip())

@@ -36,8 +36,8 @@ default_args = {
     doc_md=__doc__,
     params={
         "limit": Param(None, type=["null", "integer"], minimum=10, description="texts per corpus"),
-        "char_bits": Param(19, type="integer", minimum=8, maximum=22),
-        "word_bits": Param(18, type="integer", minimum=8, maximum=22),
+        "char_bits": Param(20, type="integer", minimum=8, maximum=22),
+        "word_bits": Param(0, type="integer", minimum=0, maximum=22),  # 0: no word n-grams (the default)
     },
 )
 def retrain_classifiers() -> None:

@@ -20,7 +20,7 @@ def _bundle(model_dir: Path | None) -> ModelBundle:
 
 
 class ModelSentimentScorer:
-    """Calibrated P(negative) with a neutral band (thresholds in the model card)."""
+    """P(negative) as the score; the label is neutral when the neutral head says so (threshold in the model card)."""
 
     name = "model"
 

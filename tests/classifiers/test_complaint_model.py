@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression
 
 from classifiers.complaint_model import ComplaintClassifier
 from classifiers.features import WeiboFeaturizer
 from classifiers.models import make_complaint_pipeline, make_sentiment_pipeline
+from classifiers.semantics import LatentSemantics
+from classifiers.sentiment_model import SentimentClassifier
 
 TEXTS = [
     "快递晚了两天，有点失望",
@@ -53,7 +54,19 @@ def test_cumulative_severity_probabilities_stay_ordered(fitted) -> None:
     assert np.all(p_critical <= p_major)
     severity = fitted.predict(TEXTS)
     # "critical" is only ever predicted where "at least major" holds too.
-    assert np.all((severity == 3) <= (p_major >= 0.5))
+    assert np.all((severity == 3) <= (p_major >= head.major_cut))
+
+
+def test_severity_cuts_move_levels_monotonically(fitted) -> None:
+    head = fitted.named_steps["classifier"]
+    features = fitted.named_steps["features"].transform([*TEXTS, "有点失望", "客服不理人，投诉", "再也不买了"])
+    levels = {}
+    for cut in (0.9, 0.5, 0.1):
+        head.set_params(major_cut=cut, critical_cut=cut)
+        levels[cut] = head.predict_all(features).severity
+    head.set_params(major_cut=0.5, critical_cut=0.5)
+    assert np.all(levels[0.9] <= levels[0.5]) and np.all(levels[0.5] <= levels[0.1])
+    assert levels[0.9].sum() < levels[0.1].sum()
 
 
 def test_more_escalation_never_lowers_the_predicted_level(fitted) -> None:
@@ -68,13 +81,25 @@ def test_rejects_severity_outside_zero_to_three() -> None:
 
 
 def test_sentiment_probability_is_a_feature_of_the_complaint_head() -> None:
-    sentiment = make_sentiment_pipeline(char_bits=10, word_bits=8, C=10)
+    sentiment = make_sentiment_pipeline(char_bits=10, word_bits=8, c=10)
     sentiment.fit(TEXTS, [int(s > 0) for s in SEVERITY])
     head = sentiment.named_steps["classifier"]
-    assert isinstance(head, LogisticRegression)
+    assert isinstance(head, SentimentClassifier)
     complaint = ComplaintClassifier(sentiment_head=head, sentiment_weight=2.0)
     features = sentiment.named_steps["features"].transform(TEXTS)
-    widened = complaint._with_sentiment(features)
+    widened = complaint._widened(features)
     assert widened.shape[1] == features.shape[1] + 1
     expected = head.predict_proba(features)[:, 1] * 2.0
     assert np.allclose(widened[:, -1].toarray().ravel(), expected, atol=1e-5)
+
+
+def test_semantic_coordinates_are_columns_of_the_complaint_head() -> None:
+    featurizer = WeiboFeaturizer(char_bits=10, word_bits=8).fit([])
+    features = featurizer.transform(TEXTS)
+    semantics = LatentSemantics(n_components=3, min_df=2).fit(features)
+    complaint = ComplaintClassifier(semantics=semantics, semantics_weight=2.0)
+    widened = complaint._widened(features)
+    assert widened.shape[1] == features.shape[1] + 1 + 3
+    assert np.allclose(widened[:, -3:].toarray(), semantics.transform(features) * 2.0, atol=1e-5)
+    complaint.fit(features, SEVERITY, categories=CATEGORY)
+    assert complaint.predict(features).tolist() == SEVERITY

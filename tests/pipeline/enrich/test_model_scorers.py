@@ -29,18 +29,14 @@ def test_sentiment_scorer_contract(model_dir: Path) -> None:
     assert ModelSentimentScorer(model_dir).score([]) == []
 
 
-def test_sentiment_label_follows_the_neutral_band(model_dir: Path) -> None:
+def test_sentiment_label_is_neutral_from_the_neutral_head_else_by_polarity(model_dir: Path) -> None:
     scorer = ModelSentimentScorer(model_dir)
     bundle = scorer.bundle
-    for sentiment in scorer.score(TEXTS):
-        expected = (
-            "negative"
-            if sentiment.score >= bundle.negative_from
-            else "positive"
-            if sentiment.score < bundle.positive_below
-            else "neutral"
-        )
-        assert sentiment.label == expected
+    neutral = bundle.neutral_probability(TEXTS)
+    threshold = bundle.sentiment_head.neutral_threshold
+    for sentiment, p_neutral in zip(scorer.score(TEXTS), neutral, strict=True):
+        polarity = "negative" if sentiment.score >= 0.5 else "positive"
+        assert sentiment.label == ("neutral" if p_neutral >= threshold else polarity)
 
 
 def test_complaint_scorer_contract(model_dir: Path) -> None:

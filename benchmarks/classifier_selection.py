@@ -1,0 +1,154 @@
+"""How the classifier settings were chosen: cross-validation on the train splits, no test split read.
+
+1. Complaint threshold and severity cuts: stratified 5-fold cross-validation (2 repeats) on the
+   complaints_zh_gold train split (strata: source × complaint), with and without the semantic coordinates.
+   P(negative) and the coordinates come from sentiment texts without any gold text, so that the folds' texts
+   are unseen by every part of the model.
+2. Neutral threshold: 5-fold cross-validation of the neutral head on smp2020 train, three-way accuracy
+   (surprise left out).
+
+Prints a table per setting; `classifiers.train.TrainConfig` holds the chosen values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, cross_val_predict
+
+# benchmarks/classifiers.py shares its name with the `classifiers` package; drop this folder from the import
+# path so that `import classifiers` finds the package.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
+from classifiers import corpora  # noqa: E402
+from classifiers.preprocess import preprocess  # noqa: E402
+from classifiers.semantics import LatentSemantics  # noqa: E402
+from classifiers.train import (  # noqa: E402
+    TrainConfig,
+    fit_semantics,
+    load_training_data,
+    train_complaint,
+    train_sentiment,
+)
+from pipeline.config import Settings  # noqa: E402
+
+THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5)
+CUTS = (0.25, 0.35, 0.45, 0.55, 0.65)
+NEUTRAL_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+WEIBO = ("weibo_brand", "weibo_senti_100k")
+
+
+def out_of_fold(
+    gold: list[corpora.ComplaintExample],
+    head: Any,
+    semantics: LatentSemantics | None,
+    config: TrainConfig,
+    repeats: int,
+) -> dict[str, NDArray[np.float64]]:
+    """Out-of-fold P(complaint), P(severity ≥ 2), P(severity ≥ 3) per repeat for every gold train text."""
+    strata = [f"{e.src}/{e.complaint}" for e in gold]
+    shape = (repeats, len(gold))
+    out = {name: np.zeros(shape) for name in ("complaint", "major", "critical")}
+    folds = RepeatedStratifiedKFold(n_splits=5, n_repeats=repeats, random_state=7).split(np.zeros(len(gold)), strata)
+    for number, (train, test) in enumerate(folds):
+        print(f"fold {number + 1}/{5 * repeats}", file=sys.stderr, flush=True)
+        model = train_complaint(head, semantics, [gold[i] for i in train], config)
+        features = model.named_steps["features"].transform([gold[i].text for i in test])
+        classifier = model.named_steps["classifier"]
+        out["complaint"][number // 5, test] = classifier.predict_proba(features)[:, 1]
+        major, critical = classifier.severity_probabilities(features)
+        out["major"][number // 5, test], out["critical"][number // 5, test] = major, critical
+    return out
+
+
+def complaint_table(out: dict[str, NDArray[np.float64]], gold: list[corpora.ComplaintExample], title: str) -> None:
+    truth = np.array([e.complaint for e in gold])
+    severity = np.array([e.severity for e in gold])
+    sources = np.array([e.src for e in gold])
+    weibo, brand = np.isin(sources, WEIBO), sources == "weibo_brand"
+    repeats = out["complaint"].shape[0]
+    print(f"\n{title}\n\n| threshold | complaint F1 | Weibo F1 | weibo_brand F1 | reviews F1 |\n|---|---|---|---|---|")
+    for threshold in THRESHOLDS:
+        called = out["complaint"] >= threshold
+        cells = [
+            np.mean([f1_score(truth[mask], called[r][mask]) for r in range(repeats)])
+            for mask in (np.ones(len(truth), bool), weibo, brand, ~weibo)
+        ]
+        print(f"| {threshold:.2f} | " + " | ".join(f"{cell:.3f}" for cell in cells) + " |")
+    threshold = TrainConfig().threshold
+    print(f"\nseverity macro-F1 at complaint threshold {threshold} (rows: major cut, columns: critical cut)\n")
+    print("| major \\ critical | " + " | ".join(f"{cut:.2f}" for cut in CUTS) + " |")
+    print("|---" * (len(CUTS) + 1) + "|")
+    for major_cut in CUTS:
+        cells = []
+        for critical_cut in CUTS:
+            scores = []
+            for r in range(repeats):
+                levels = 1 + (out["major"][r] >= major_cut) + (out["critical"][r] >= critical_cut)
+                predicted = np.where(out["complaint"][r] >= threshold, levels, 0)
+                scores.append(f1_score(severity, predicted, average="macro", labels=[0, 1, 2, 3]))
+            cells.append(f"{np.mean(scores):.3f}")
+        print(f"| {major_cut:.2f} | " + " | ".join(cells) + " |")
+
+
+def neutral_table(data_dir: Path, config: TrainConfig) -> None:
+    examples = [e for e in corpora.smp2020(data_dir, "train") if e.emotion != "surprise"]
+    sentiment, _ = train_sentiment(examples, config, progress=lambda _: None)
+    features = sentiment.named_steps["features"].transform([e.text for e in examples])
+    neutral = np.array([int(e.emotion == "neutral") for e in examples])
+    p_neutral = cross_val_predict(
+        LogisticRegression(C=config.neutral_c, max_iter=300), features, neutral,
+        cv=StratifiedKFold(5, shuffle=True, random_state=0), method="predict_proba",
+    )[:, 1]  # fmt: skip
+    # Polarity here is the in-sample head's: the same for every threshold, so the comparison stays fair.
+    negative = sentiment.named_steps["classifier"].predict_proba(features)[:, 1] >= 0.5
+    truth = np.array(
+        [
+            "neutral" if n else "negative" if e.negative == 1 else "positive"
+            for n, e in zip(neutral, examples, strict=True)
+        ]
+    )
+    print("\n| neutral threshold | 3-way accuracy | neutral share | neutral recall |\n|---|---|---|---|")
+    for threshold in NEUTRAL_THRESHOLDS:
+        labels = np.where(p_neutral >= threshold, "neutral", np.where(negative, "negative", "positive"))
+        recall = (labels[neutral == 1] == "neutral").mean()
+        print(
+            f"| {threshold:.1f} | {(labels == truth).mean():.3f} | {(labels == 'neutral').mean():.3f} | {recall:.3f} |"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Settings().corpora_dir)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    started = time.perf_counter()
+    config = TrainConfig()
+    data = load_training_data(args.data_dir, config)
+    gold_texts = {preprocess(e.text) for e in data.complaints}
+    # No gold text may reach the sentiment head or the semantic coordinates: the folds must be unseen.
+    sentiment_examples = [e for e in data.sentiment if preprocess(e.text) not in gold_texts]
+    print(f"sentiment head on {len(sentiment_examples):,} texts (no gold text) ...", file=sys.stderr, flush=True)
+    sentiment, matrix = train_sentiment(sentiment_examples, config, progress=lambda _: None)
+    head = sentiment.named_steps["classifier"].polarity_
+    semantics = fit_semantics(matrix, config)
+    for title, chosen in (("with semantic coordinates (shipped)", semantics), ("without semantic coordinates", None)):
+        out = out_of_fold(data.complaints, head, chosen, config, args.repeats)
+        complaint_table(out, data.complaints, title)
+    neutral_table(args.data_dir, config)
+    print(f"\n{time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

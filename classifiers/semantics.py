@@ -4,8 +4,8 @@ The complaint model learns from ~1,500 labelled texts; most words of a new Weibo
 labelled complaint. Latent semantic analysis (truncated SVD of the TF-IDF-weighted n-gram columns of the
 ~150k sentiment-corpus texts) places texts about the same things near each other ("地铁又涨价" near "价格太贵"),
 so what the model learnt from one wording carries over to the other. In cross-validation on the complaint
-train split (`benchmarks/classifier_selection.py`) it added 0.015 complaint F1 overall, 0.044 on the Weibo
-posts and 0.03-0.08 severity macro-F1.
+train split (`benchmarks/classifier_selection.py`, each at its best setting) it added 0.01 complaint F1
+overall, 0.04 on the Weibo posts and 0.04 severity macro-F1.
 """
 
 from __future__ import annotations

@@ -102,8 +102,7 @@ def complaint_table(out: dict[str, NDArray[np.float64]], gold: list[corpora.Comp
 
 def neutral_table(data_dir: Path, config: TrainConfig) -> None:
     examples = [e for e in corpora.smp2020(data_dir, "train") if e.emotion != "surprise"]
-    sentiment, _ = train_sentiment(examples, config, progress=lambda _: None)
-    features = sentiment.named_steps["features"].transform([e.text for e in examples])
+    sentiment, features = train_sentiment(examples, config, progress=lambda _: None)
     neutral = np.array([int(e.emotion == "neutral") for e in examples])
     p_neutral = cross_val_predict(
         LogisticRegression(C=config.neutral_c, max_iter=300), features, neutral,

@@ -21,7 +21,6 @@ from scipy import sparse
 
 from classifiers.artifacts import load_card, load_model, model_dir_for
 from classifiers.complaint_model import ComplaintPrediction
-from classifiers.sentiment_model import label_for
 from pipeline.exceptions import ModelError
 from pipeline.models import Complaint, Sentiment
 
@@ -85,10 +84,12 @@ class ModelBundle:
         return np.asarray(self.sentiment_head.neutral_probability(self.features(texts)), dtype=np.float64)
 
     def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
-        threshold = float(self.sentiment_head.neutral_threshold)
+        if not texts:
+            return []
+        labels = self.sentiment_head.labels(self.features(texts))
         return [
-            Sentiment(label=label_for(negative, neutral, threshold), score=min(max(float(negative), 0.0), 1.0))
-            for negative, neutral in zip(self.negative_probability(texts), self.neutral_probability(texts), strict=True)
+            Sentiment(label=label, score=min(max(float(negative), 0.0), 1.0))
+            for label, negative in zip(labels, self.negative_probability(texts), strict=True)
         ]
 
     def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:

@@ -6,6 +6,9 @@
    are unseen by every part of the model.
 2. Neutral threshold: 5-fold cross-validation of the neutral head on smp2020 train, three-way accuracy
    (surprise left out).
+3. Emoticon weight: 5-fold cross-validation on smp2020 train (the only corpus whose emoticon tags are both
+   kept and labelled by people); each fold trains the whole sentiment model on every other corpus plus the
+   other four folds.
 
 Prints a table per setting; `classifiers.train.TrainConfig` holds the chosen values.
 """
@@ -21,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, cross_val_predict
@@ -32,10 +36,12 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Pa
 from classifiers import corpora  # noqa: E402
 from classifiers.preprocess import preprocess  # noqa: E402
 from classifiers.semantics import LatentSemantics  # noqa: E402
+from classifiers.sentiment_model import SentimentClassifier  # noqa: E402
 from classifiers.train import (  # noqa: E402
     TrainConfig,
     fit_semantics,
     load_training_data,
+    sentiment_targets,
     train_complaint,
     train_sentiment,
 )
@@ -44,6 +50,7 @@ from pipeline.config import Settings  # noqa: E402
 THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5)
 CUTS = (0.25, 0.35, 0.45, 0.55, 0.65)
 NEUTRAL_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+EMOTICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 WEIBO = ("weibo_brand", "weibo_senti_100k")
 
 
@@ -125,6 +132,43 @@ def neutral_table(data_dir: Path, config: TrainConfig) -> None:
         )
 
 
+def emoticon_table(
+    examples: list[corpora.SentimentExample], features: sparse.csr_matrix, featurizer: Any, config: TrainConfig
+) -> None:
+    """Polarity and three-way accuracy on held-out smp2020 folds, per weight of the emoticon block."""
+    if not (config.emoticon_bits and config.emoticon_weight):
+        print("\nThe emoticon block is off in TrainConfig: no emoticon table.")
+        return
+    labels, neutral, weights = sentiment_targets(examples, config)
+    emotion = np.array([e.emotion if e.src == "smp2020" else "" for e in examples])
+    smp = np.flatnonzero((emotion != "") & (emotion != "surprise"))
+    others = np.flatnonzero(emotion == "")
+    truth = np.where(neutral[smp] == 1, "neutral", np.where(labels[smp] == 1, "negative", "positive"))
+    block = featurizer.emoticon_columns()
+    tagged = features[smp][:, block].getnnz(axis=1) > 0
+    print("\n| emoticon weight | binary accuracy | 3-way accuracy | binary, tagged posts | 3-way, tagged posts |")
+    print("|---|---|---|---|---|")
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(smp, emotion[smp]))
+    for weight in EMOTICON_WEIGHTS:
+        scale = np.ones(features.shape[1], dtype=np.float32)
+        scale[block] = weight / config.emoticon_weight
+        weighted = sparse.csr_matrix(features @ sparse.diags(scale))
+        right_polarity, right_label = np.zeros(len(smp), bool), np.zeros(len(smp), bool)
+        for train, test in folds:
+            print(f"emoticon weight {weight}: fold", file=sys.stderr, flush=True)
+            rows = np.r_[others, smp[train]]
+            model = SentimentClassifier(c=config.sentiment_c, c_neutral=config.neutral_c,
+                                        neutral_threshold=config.neutral_threshold)  # fmt: skip
+            model.fit(weighted[rows], labels[rows], neutral=neutral[rows], sample_weight=weights[rows])
+            held_out = weighted[smp[test]]
+            right_polarity[test] = model.predict(held_out) == labels[smp[test]]
+            right_label[test] = np.array(model.labels(held_out)) == truth[test]
+        polar = labels[smp] >= 0
+        cells = [right_polarity[polar].mean(), right_label.mean(), right_polarity[polar & tagged].mean(),
+                 right_label[tagged].mean()]  # fmt: skip
+        print(f"| {weight:.1f} | " + " | ".join(f"{cell:.3f}" for cell in cells) + " |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Settings().corpora_dir)
@@ -139,6 +183,7 @@ def main() -> int:
     sentiment_examples = [e for e in data.sentiment if preprocess(e.text) not in gold_texts]
     print(f"sentiment head on {len(sentiment_examples):,} texts (no gold text) ...", file=sys.stderr, flush=True)
     sentiment, matrix = train_sentiment(sentiment_examples, config, progress=lambda _: None)
+    emoticon_table(sentiment_examples, matrix, sentiment.named_steps["features"], config)
     head = sentiment.named_steps["classifier"].polarity_
     semantics = fit_semantics(matrix, config)
     for title, chosen in (("with semantic coordinates (shipped)", semantics), ("without semantic coordinates", None)):

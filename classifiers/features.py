@@ -1,8 +1,8 @@
 """Text → feature matrix, shared by the sentiment and complaint models so inference featurises once.
 
-Hashed character 1-3-grams and jieba word 1-2-grams (binary, L2-normalised) plus a few dense cue columns
-(`classifiers.lexicon`) and target columns (`classifiers.targets`: is the post aimed at a company?).
-Hashing keeps the artifact free of a vocabulary and the transform stateless.
+Hashed character n-grams and (optionally) jieba word 1-2-grams (binary, L2-normalised), hashed emoticon tags
+(optional), a few dense cue columns (`classifiers.lexicon`) and target columns (`classifiers.targets`: is the
+post aimed at a company?). Hashing keeps the artifact free of a vocabulary and the transform stateless.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from classifiers.lexicon import cue_features
-from classifiers.preprocess import preprocess, segment
+from classifiers.preprocess import emoticon_tags, preprocess, segment
 from classifiers.targets import FEATURE_NAMES as TARGET_FEATURES
 from classifiers.targets import target_features
 
@@ -35,6 +35,8 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         char_bits: log2 of the character n-gram hashing space.
         char_max_n: longest character n-gram.
         word_bits: log2 of the word n-gram hashing space; 0 leaves word n-grams (and segmentation) out.
+        emoticon_bits: log2 of the emoticon-tag hashing space; 0 leaves emoticon tags out.
+        emoticon_weight: value of a present emoticon tag (each tag one column, no normalisation).
         cue_weight: scale of the dense cue columns relative to the unit-norm n-gram block.
         target_weight: scale of the target columns (chosen by cross-validation on the complaint train split).
     """
@@ -44,18 +46,34 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         char_bits: int = 19,
         char_max_n: int = 3,
         word_bits: int = 18,
+        emoticon_bits: int = 0,
+        emoticon_weight: float = 1.0,
         cue_weight: float = 0.5,
         target_weight: float = 3.0,
     ) -> None:
         self.char_bits = char_bits
         self.char_max_n = char_max_n
         self.word_bits = word_bits
+        self.emoticon_bits = emoticon_bits
+        self.emoticon_weight = emoticon_weight
         self.cue_weight = cue_weight
         self.target_weight = target_weight
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Featurisers saved before the emoticon block existed load without it, as they were trained.
+        state.setdefault("emoticon_bits", 0)
+        state.setdefault("emoticon_weight", 1.0)
+        super().__setstate__(state)
+
     def _width(self) -> int:
         chars, words = 1 << int(self.char_bits), (1 << int(self.word_bits)) if self.word_bits else 0
-        return chars + words + len(cue_features([""])[0]) + len(TARGET_FEATURES)
+        emoticons = (1 << int(self.emoticon_bits)) if self.emoticon_bits else 0
+        return chars + words + emoticons + len(cue_features([""])[0]) + len(TARGET_FEATURES)
+
+    def emoticon_columns(self) -> slice:
+        """Where the emoticon block sits in the output (an empty slice when there is none)."""
+        start = (1 << int(self.char_bits)) + ((1 << int(self.word_bits)) if self.word_bits else 0)
+        return slice(start, start + ((1 << int(self.emoticon_bits)) if self.emoticon_bits else 0))
 
     def fit(self, texts: Sequence[str], y: Any = None) -> WeiboFeaturizer:
         self.n_features_out_ = self._width()
@@ -81,6 +99,11 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 **_BINARY_UNIT_ROWS,
             )
             blocks.append(words.transform(prepared))
+        if self.emoticon_bits:
+            emoticons = HashingVectorizer(
+                analyzer=emoticon_tags, n_features=2**self.emoticon_bits, alternate_sign=False, binary=True, norm=None
+            )
+            blocks.append(emoticons.transform(raw) * self.emoticon_weight)
         blocks.append(sparse.csr_matrix(cue_features(prepared) * self.cue_weight))
         blocks.append(sparse.csr_matrix(target_features(raw, prepared) * self.target_weight))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)

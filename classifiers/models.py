@@ -10,7 +10,9 @@ from classifiers.complaint_model import ComplaintClassifier
 from classifiers.features import WeiboFeaturizer
 from classifiers.sentiment_model import SentimentClassifier
 
-FEATURE_PARAMS = ("char_bits", "char_max_n", "word_bits", "cue_weight", "target_weight")
+FEATURE_PARAMS = (
+    "char_bits", "char_max_n", "word_bits", "emoticon_bits", "emoticon_weight", "cue_weight", "target_weight",
+)  # fmt: skip
 
 
 def _split_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -22,8 +24,8 @@ def _split_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 def make_sentiment_pipeline(**params: Any) -> Pipeline:
     """Raw texts → P(negative) and P(neutral): Weibo features + `SentimentClassifier`.
 
-    Parameters are the featuriser's (`char_bits`, `word_bits`, `cue_weight`, `target_weight`) and the
-    classifier's (`c`, `c_neutral`, `neutral_threshold`, `max_iter`)."""
+    Parameters are the featuriser's (`FEATURE_PARAMS`) and the classifier's (`c`, `c_neutral`,
+    `neutral_threshold`, `max_iter`)."""
     feature_params, classifier_params = _split_params(params)
     return Pipeline(
         [("features", WeiboFeaturizer(**feature_params)), ("classifier", SentimentClassifier(**classifier_params))]

@@ -4,8 +4,10 @@ Decisions (the same at training and inference time, so models see what they were
 * links, @names and repost-chain handles (`//@name:`) are removed; the chain's *words* are kept after a
   `//` marker, because a repost often complains through the text it passes on;
 * `#topic#` keeps its words (a topic such as #抵制某品牌# is the message) and drops the `#` marks;
-* emoticon tags (`[怒]`, `[哈哈]`) are stripped everywhere: the largest Weibo corpus has labels derived
-  from them, and a model that reads them learns the labelling rule instead of the text;
+* emoticon tags (`[怒]`, `[哈哈]`) are stripped from the text: the largest Weibo corpus has labels derived
+  from them, and n-grams that read them would learn the labelling rule instead of the text. `emoticon_tags`
+  gives them to the featuriser as a block of their own, which only human-labelled corpora can teach
+  (weibo_senti_100k's tags are removed when it is read, `classifiers.corpora.weibo_senti`);
 * full-width forms become half-width (NFKC), traditional characters become simplified (opencc's
   character table, applied with `str.translate` because phrase conversion is 20x slower), Latin is
   lower-cased and whitespace collapsed.
@@ -64,9 +66,19 @@ def preprocess(text: str) -> str:
     return "" if not text.replace("/", "").strip() else text
 
 
+def emoticon_tags(text: str) -> list[str]:
+    """The emoticon tags of a raw post, normalised as `preprocess` normalises text ("[怒]", "[good]")."""
+    text = unicodedata.normalize("NFKC", text).translate(_traditional_to_simplified()).lower()
+    return _EMOTICON.findall(text)
+
+
 def strip_emoticons(text: str) -> str:
-    """Emoticon tags removed and nothing else; for corpora whose labels come from those tags."""
-    return _SPACES.sub(" ", _EMOTICON.sub(" ", text)).strip()
+    """Every tag `emoticon_tags` would find removed (full-width brackets too, and tags that removing another
+    one brings together), with the text NFKC-normalised; for corpora whose labels come from those tags."""
+    text = unicodedata.normalize("NFKC", text)
+    while (stripped := _EMOTICON.sub(" ", text)) != text:
+        text = stripped
+    return _SPACES.sub(" ", text).strip()
 
 
 @cache

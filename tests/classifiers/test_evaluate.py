@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from classifiers.complaint_model import ComplaintPrediction
-from classifiers.corpora import ComplaintExample
-from classifiers.evaluate import complaint_metrics, format_table, sentiment_metrics
+from classifiers.corpora import ComplaintExample, SentimentExample
+from classifiers.evaluate import EvalSets, complaint_metrics, evaluate, format_table, sentiment_metrics
 
 
 def test_sentiment_metrics_use_p_negative_at_one_half() -> None:
@@ -39,3 +42,32 @@ def test_table_shows_rows_that_only_one_system_has() -> None:
     )
     assert "| smp2020 | acc | 10 | 0.700 | 0.850 |" in table
     assert "| full | acc | 99 | – | 0.800 |" in table
+
+
+class _ReadsOnlyEmoticons:
+    """Negative exactly when the post carries [怒]: right on tagged posts, a coin toss elsewhere."""
+
+    def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        return np.array([0.9 if "[怒]" in text else 0.1 for text in texts])
+
+    def sentiments_labels(self, texts: Sequence[str]) -> list[str]:
+        return ["negative" if "[怒]" in text else "positive" for text in texts]
+
+    def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:
+        raise AssertionError("no complaint set given")
+
+
+def test_posts_with_emoticon_tags_are_also_reported_on_their_own() -> None:
+    examples = [
+        SentimentExample("客服不理人[怒]", 1, "smp2020", "angry"),
+        SentimentExample("好开心[哈哈]", 0, "smp2020", "happy"),
+        SentimentExample("太失望了", 1, "smp2020", "sad"),
+        SentimentExample("很好", 0, "smp2020", "happy"),
+    ] * 20
+    few_tags = [SentimentExample("好[哈哈]", 0, "weibo_senti_100k"), SentimentExample("差", 1, "weibo_senti_100k")]
+    sets = EvalSets(sentiment={"smp2020": examples, "weibo_senti_100k": few_tags}, complaints=[])
+    results = evaluate(_ReadsOnlyEmoticons(), sets)
+    assert results["smp2020/with emoticons"]["n"] == 40
+    assert results["smp2020/with emoticons"]["accuracy"] == pytest.approx(1.0)
+    assert results["smp2020"]["accuracy"] == pytest.approx(0.75)
+    assert "weibo_senti_100k/with emoticons" not in results  # one tagged post says nothing

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from classifiers import features
 from classifiers.features import WeiboFeaturizer
 
 
-@pytest.mark.parametrize("word_bits", [0, 10])
-def test_width_is_the_same_for_every_batch_including_an_empty_one(word_bits: int) -> None:
-    featurizer = WeiboFeaturizer(char_bits=12, word_bits=word_bits).fit([])
+@pytest.mark.parametrize(("word_bits", "emoticon_bits"), [(0, 0), (10, 0), (0, 6)])
+def test_width_is_the_same_for_every_batch_including_an_empty_one(word_bits: int, emoticon_bits: int) -> None:
+    featurizer = WeiboFeaturizer(char_bits=12, word_bits=word_bits, emoticon_bits=emoticon_bits).fit([])
     assert featurizer.transform(["京东快递太慢了", ""]).shape == (2, featurizer.n_features_out_)
     assert featurizer.transform([]).shape == (0, featurizer.n_features_out_)
 
@@ -29,3 +31,36 @@ def test_longest_character_ngram_is_configurable() -> None:
     up_to_four = WeiboFeaturizer(char_bits=16, char_max_n=4, word_bits=0, cue_weight=0, target_weight=0)
     assert up_to_three.fit([]).transform(text).nnz == 9
     assert up_to_four.fit([]).transform(text).nnz == 10
+
+
+def _emoticon_block(featurizer: WeiboFeaturizer, texts: list[str]) -> Any:
+    return featurizer.transform(texts)[:, featurizer.emoticon_columns()].toarray()
+
+
+@pytest.mark.parametrize("word_bits", [0, 10])
+def test_emoticon_tags_are_a_block_of_their_own_and_never_ngrams(word_bits: int) -> None:
+    featurizer = WeiboFeaturizer(char_bits=14, word_bits=word_bits, emoticon_bits=8, emoticon_weight=0.5).fit([])
+    tagged, plain = featurizer.transform(["客服不理人[怒][怒]", "客服不理人"]).toarray()
+    block = _emoticon_block(featurizer, ["客服不理人[怒][怒]"])[0]
+    assert len(block) == 1 << 8
+    assert sorted(block[block != 0]) == [0.5]  # present once, at the chosen weight, however often it occurs
+    assert (tagged != plain).sum() == 1  # the n-grams and cue columns do not see the tag
+
+
+def test_emoticon_tags_are_read_in_their_normal_form() -> None:
+    featurizer = WeiboFeaturizer(char_bits=12, word_bits=0, emoticon_bits=8).fit([])
+    assert (_emoticon_block(featurizer, ["[淚]", "[GOOD]"]) == _emoticon_block(featurizer, ["[泪]", "[good]"])).all()
+
+
+def test_no_emoticon_block_ignores_tags() -> None:
+    featurizer = WeiboFeaturizer(char_bits=12, word_bits=0, emoticon_bits=0).fit([])
+    assert (featurizer.transform(["好[哈哈]"]) != featurizer.transform(["好"])).nnz == 0
+
+
+def test_a_featuriser_saved_before_the_emoticon_block_loads_without_it() -> None:
+    state = WeiboFeaturizer(char_bits=12, word_bits=0).fit([]).__getstate__()
+    del state["emoticon_bits"], state["emoticon_weight"]
+    restored = WeiboFeaturizer.__new__(WeiboFeaturizer)
+    restored.__setstate__(state)
+    assert restored.transform(["好[哈哈]"]).shape == (1, restored.n_features_out_)
+    assert restored.emoticon_bits == 0

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.preprocess import preprocess, segment, strip_emoticons
+from classifiers.preprocess import emoticon_tags, preprocess, segment, strip_emoticons
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,13 @@ def test_segment_keeps_brand_names_and_warnings_whole() -> None:
 
 def test_strip_emoticons_removes_only_the_tags() -> None:
     assert strip_emoticons("好开心[哈哈] @朋友 http://t.cn/x") == "好开心 @朋友 http://t.cn/x"
+
+
+def test_strip_emoticons_leaves_no_tag_that_the_featuriser_would_read() -> None:
+    for text in ("多指导哦…［茶］开心周末！", "[[赞]]好", "周末快乐！［咖啡］［握手］"):
+        assert emoticon_tags(strip_emoticons(text)) == [], text
+
+
+def test_emoticon_tags_are_found_and_normalised() -> None:
+    assert emoticon_tags("太慢了[怒] [ＧＯＯＤ]还行[淚]") == ["[怒]", "[good]", "[泪]"]
+    assert emoticon_tags("没有表情") == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from classifiers import corpora
+from classifiers.inference import ModelBundle
 from classifiers.preprocess import preprocess
 from classifiers.train import TrainConfig, feedback_examples, gold_as_sentiment, load_training_data, reporting_texts
 
@@ -61,3 +62,12 @@ def test_feedback_is_used_in_training(tiny_corpora: Path) -> None:
     records = [{"post_id": "weibo:9", "text": "某某品牌的瓶盖里有虫子", "labels": {"complaint": 1, "severity": 3}}]
     data = load_training_data(tiny_corpora, TrainConfig(), feedback=records)
     assert data.counts["complaint/feedback"] == 1
+
+
+def test_emoticon_labelled_weibo_tags_teach_the_model_nothing(tiny_model_dir: Path) -> None:
+    # The tiny weibo_senti_100k rows carry [怒] when negative and [哈哈] when positive, as the real corpus's
+    # labels do; no other tiny corpus has tags. Had those tags reached training, they would move P(negative).
+    bundle = ModelBundle(tiny_model_dir)
+    plain, angry, laughing = bundle.negative_probability(["顺丰今天到了", "顺丰今天到了[怒]", "顺丰今天到了[哈哈]"])
+    assert bundle.featurizer.emoticon_bits > 0
+    assert angry == plain == laughing

@@ -45,7 +45,7 @@ def test_table_shows_rows_that_only_one_system_has() -> None:
 
 
 class _ReadsOnlyEmoticons:
-    """Negative exactly when the post carries [怒]: right on tagged posts, a coin toss elsewhere."""
+    """Negative exactly when the post carries [怒], positive otherwise: right on every tagged post here."""
 
     def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
         return np.array([0.9 if "[怒]" in text else 0.1 for text in texts])

@@ -24,6 +24,11 @@ from classifiers.targets import target_features
 _BINARY_UNIT_ROWS: dict[str, Any] = {"alternate_sign": False, "binary": True, "norm": "l2", "dtype": np.float32}
 
 
+def _block_width(bits: int) -> int:
+    """Columns of a hashed block; 0 bits means the block is left out."""
+    return (1 << int(bits)) if bits else 0
+
+
 def _identity(text: str) -> str:
     return text
 
@@ -66,14 +71,13 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         super().__setstate__(state)
 
     def _width(self) -> int:
-        chars, words = 1 << int(self.char_bits), (1 << int(self.word_bits)) if self.word_bits else 0
-        emoticons = (1 << int(self.emoticon_bits)) if self.emoticon_bits else 0
-        return chars + words + emoticons + len(cue_features([""])[0]) + len(TARGET_FEATURES)
+        return int(self.emoticon_columns().stop) + len(cue_features([""])[0]) + len(TARGET_FEATURES)
 
     def emoticon_columns(self) -> slice:
-        """Where the emoticon block sits in the output (an empty slice when there is none)."""
-        start = (1 << int(self.char_bits)) + ((1 << int(self.word_bits)) if self.word_bits else 0)
-        return slice(start, start + ((1 << int(self.emoticon_bits)) if self.emoticon_bits else 0))
+        """Where the emoticon block sits in the output (an empty slice when there is none): after the
+        character and word blocks."""
+        start = _block_width(self.char_bits) + _block_width(self.word_bits)
+        return slice(start, start + _block_width(self.emoticon_bits))
 
     def fit(self, texts: Sequence[str], y: Any = None) -> WeiboFeaturizer:
         self.n_features_out_ = self._width()
@@ -100,8 +104,9 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             )
             blocks.append(words.transform(prepared))
         if self.emoticon_bits:
+            # Unnormalised: a tag is worth `emoticon_weight` however many n-grams the post has.
             emoticons = HashingVectorizer(
-                analyzer=emoticon_tags, n_features=2**self.emoticon_bits, alternate_sign=False, binary=True, norm=None
+                analyzer=emoticon_tags, n_features=2**self.emoticon_bits, **{**_BINARY_UNIT_ROWS, "norm": None}
             )
             blocks.append(emoticons.transform(raw) * self.emoticon_weight)
         blocks.append(sparse.csr_matrix(cue_features(prepared) * self.cue_weight))

@@ -30,6 +30,8 @@ _REPLY = re.compile(r"回复\s*@[^:：\s]{1,30}\s*[:：]")
 _MENTION = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}")
 _TOPIC = re.compile(r"#([^#\n]{1,60})#")
 _EMOTICON = re.compile(r"\[[^\[\]]{1,8}\]")
+# The same tags before NFKC: every bracket form that NFKC turns into "[" or "]" (ASCII, full-width, vertical).
+_RAW_EMOTICON = re.compile(r"[\[［﹇][^\[\]［］﹇﹈]{1,8}[\]］﹈]")
 _LOCATION = re.compile(r"我在[:：]?\s*(?:这里)?[:：]?\s*$")
 _SPACES = re.compile(r"\s+")
 _REPEATED = re.compile(r"([!?！？。.~～])\1{2,}")
@@ -52,7 +54,7 @@ def _traditional_to_simplified() -> dict[int, str]:
 
 def preprocess(text: str) -> str:
     """Normalised text of one post (see the module docstring for every decision)."""
-    text = unicodedata.normalize("NFKC", text).translate(_traditional_to_simplified())
+    text = _normalise(text)
     text = _LINK.sub(" ", text)
     text = _EMOTICON.sub(" ", text)
     text = _REPLY.sub(" ", text)
@@ -67,9 +69,14 @@ def preprocess(text: str) -> str:
 
 
 def emoticon_tags(text: str) -> list[str]:
-    """The emoticon tags of a raw post, normalised as `preprocess` normalises text ("[怒]", "[good]")."""
-    text = unicodedata.normalize("NFKC", text).translate(_traditional_to_simplified()).lower()
-    return _EMOTICON.findall(text)
+    """The emoticon tags of a raw post, normalised as `preprocess` normalises text ("[怒]", "[good]"). Only the
+    tags are normalised, not the whole post: this runs on every post, next to `preprocess`."""
+    tags = (_normalise(tag).lower() for tag in _RAW_EMOTICON.findall(text))
+    return [tag for tag in tags if _EMOTICON.fullmatch(tag)]
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_traditional_to_simplified())
 
 
 def strip_emoticons(text: str) -> str:

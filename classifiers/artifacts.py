@@ -18,7 +18,7 @@ from pipeline.exceptions import ModelError
 
 logger = logging.getLogger(__name__)
 
-BUNDLED_VERSION = "v3"
+BUNDLED_VERSION = "v4"
 MODEL_NAMES = ("sentiment", "complaint")
 CURRENT_POINTER = "CURRENT"
 # Types skops must be allowed to rebuild beyond its defaults: ours, and the few numpy/sklearn ones it

@@ -61,6 +61,8 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         semantics: a fitted `classifiers.semantics.LatentSemantics` on the same features, or None.
         semantics_weight: scale of its (unit-length) coordinates.
         c_complaint, c_severity, c_category: inverse regularisation of the three parts.
+        category_only: how many of the last feature columns only the category head reads (the featuriser's
+            category cue columns): they name what a complaint is about, not whether it is one.
         threshold: P(complaint) at or above which a post is called a complaint.
         major_cut, critical_cut: P(severity ≥ 2) and P(severity ≥ 3) at or above which a complaint is major
             or critical. Critical complaints are rare in training, so a cut below 0.5 keeps them from being
@@ -76,6 +78,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         c_complaint: float = 4.0,
         c_severity: float = 4.0,
         c_category: float = 4.0,
+        category_only: int = 0,
         threshold: float = 0.5,
         major_cut: float = 0.5,
         critical_cut: float = 0.5,
@@ -87,20 +90,30 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.c_complaint = c_complaint
         self.c_severity = c_severity
         self.c_category = c_category
+        self.category_only = category_only
         self.threshold = threshold
         self.major_cut = major_cut
         self.critical_cut = critical_cut
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Models saved before the category cue columns existed: every head read the same columns.
+        state.setdefault("category_only", 0)
+        if "columns_" in state:
+            state.setdefault("category_columns_", state["columns_"])
+        super().__setstate__(state)
+
     def _widened(self, features: Any) -> sparse.csr_matrix:
         """The features plus the P(negative) column and the semantic coordinates."""
         matrix = sparse.csr_matrix(features, dtype=np.float32)
+        # The sentiment head and the coordinates were fitted on features without the category cue columns.
+        shared = matrix[:, : matrix.shape[1] - self.category_only] if self.category_only else matrix
         if self.sentiment_head is None:
             negative = np.zeros(matrix.shape[0], dtype=np.float32)
         else:
-            negative = np.asarray(self.sentiment_head.predict_proba(matrix)[:, 1], dtype=np.float32)
+            negative = np.asarray(self.sentiment_head.predict_proba(shared)[:, 1], dtype=np.float32)
         blocks = [matrix, sparse.csr_matrix((negative * self.sentiment_weight).reshape(-1, 1))]
         if self.semantics is not None:
-            blocks.append(sparse.csr_matrix(self.semantics.transform(matrix) * self.semantics_weight))
+            blocks.append(sparse.csr_matrix(self.semantics.transform(shared) * self.semantics_weight))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def _used_columns(self, features: Any) -> sparse.csr_matrix:
@@ -116,7 +129,10 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         sample_weight: ArrayLike | None = None,
     ) -> ComplaintClassifier:
         widened = self._widened(features)
-        self.columns_ = np.unique(widened.indices).astype(np.int64)
+        seen = np.unique(widened.indices).astype(np.int64)
+        n_features = features.shape[1]  # P(negative) and the semantic coordinates come after these
+        category_only = (seen >= n_features - self.category_only) & (seen < n_features)
+        self.columns_, self.category_columns_ = seen[~category_only], seen
         matrix = widened[:, self.columns_]
         levels = np.asarray(severity, dtype=np.int64)
         if levels.min(initial=0) < 0 or levels.max(initial=0) > 3:
@@ -132,8 +148,9 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         sub_categories = labels[complaints]
         known = np.isin(sub_categories, COMPLAINT_CATEGORIES)
         if len(np.unique(sub_categories[known])) >= 2:
+            by_category = widened[complaints][:, self.category_columns_]
             self.category_: LogisticRegression | str = LogisticRegression(C=self.c_category, max_iter=2000).fit(
-                sub[known], sub_categories[known], sample_weight=sub_weights[known]
+                by_category[known], sub_categories[known], sample_weight=sub_weights[known]
             )
         else:
             self.category_ = str(sub_categories[known][0]) if known.any() else "other"
@@ -148,7 +165,8 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return p_major, np.minimum(_positive_probability(self.at_least_critical_, matrix), p_major)
 
     def predict_all(self, features: Any) -> ComplaintPrediction:
-        matrix = self._used_columns(features)
+        widened = self._widened(features)
+        matrix = widened[:, self.columns_]
         probability = _positive_probability(self.complaint_, matrix)
         is_complaint = probability >= self.threshold
         p_major, p_critical = self._severity_probabilities(matrix)
@@ -157,7 +175,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if isinstance(self.category_, str):
             named = [self.category_] * matrix.shape[0]
         else:
-            named = [str(label) for label in self.category_.predict(matrix)]
+            named = [str(label) for label in self.category_.predict(widened[:, self.category_columns_])]
         category = [name if flag else "none" for name, flag in zip(named, is_complaint, strict=True)]
         return ComplaintPrediction(probability, is_complaint, severity, category)
 

@@ -1,8 +1,9 @@
 """Text → feature matrix, shared by the sentiment and complaint models so inference featurises once.
 
 Hashed character n-grams and (optionally) jieba word 1-2-grams (binary, L2-normalised), hashed emoticon tags
-(optional), a few dense cue columns (`classifiers.lexicon`) and target columns (`classifiers.targets`: is the
-post aimed at a company?). Hashing keeps the artifact free of a vocabulary and the transform stateless.
+(optional), a few dense cue columns (`classifiers.lexicon`), target columns (`classifiers.targets`: is the
+post aimed at a company?) and (optionally) category cue columns (`classifiers.category_cues`), last. Hashing
+keeps the artifact free of a vocabulary and the transform stateless.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from classifiers.category_cues import CATEGORY_CUES, category_cue_features
 from classifiers.lexicon import cue_features
 from classifiers.preprocess import emoticon_tags, preprocess, segment
 from classifiers.targets import FEATURE_NAMES as TARGET_FEATURES
@@ -44,6 +46,8 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         emoticon_weight: value of a present emoticon tag (each tag one column, no normalisation).
         cue_weight: scale of the dense cue columns relative to the unit-norm n-gram block.
         target_weight: scale of the target columns (chosen by cross-validation on the complaint train split).
+        category_weight: scale of the category cue columns (per cue list, how many of its cues the post holds,
+            at most 3, divided by 3); 0 leaves them out.
     """
 
     def __init__(
@@ -55,6 +59,7 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         emoticon_weight: float = 1.0,
         cue_weight: float = 0.5,
         target_weight: float = 3.0,
+        category_weight: float = 0.0,
     ) -> None:
         self.char_bits = char_bits
         self.char_max_n = char_max_n
@@ -63,15 +68,22 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.emoticon_weight = emoticon_weight
         self.cue_weight = cue_weight
         self.target_weight = target_weight
+        self.category_weight = category_weight
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Featurisers saved before the emoticon block existed load without it, as they were trained.
         state.setdefault("emoticon_bits", 0)
         state.setdefault("emoticon_weight", 1.0)
+        state.setdefault("category_weight", 0.0)  # the same for the category cues
         super().__setstate__(state)
 
     def _width(self) -> int:
-        return int(self.emoticon_columns().stop) + len(cue_features([""])[0]) + len(TARGET_FEATURES)
+        return int(self.category_columns().stop)
+
+    def category_columns(self) -> slice:
+        """Where the category cue columns sit (an empty slice when there are none): last."""
+        start = int(self.emoticon_columns().stop) + len(cue_features([""])[0]) + len(TARGET_FEATURES)
+        return slice(start, start + (len(CATEGORY_CUES) if self.category_weight else 0))
 
     def emoticon_columns(self) -> slice:
         """Where the emoticon block sits in the output (an empty slice when there is none): after the
@@ -111,4 +123,6 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             blocks.append(emoticons.transform(raw) * self.emoticon_weight)
         blocks.append(sparse.csr_matrix(cue_features(prepared) * self.cue_weight))
         blocks.append(sparse.csr_matrix(target_features(raw, prepared) * self.target_weight))
+        if self.category_weight:
+            blocks.append(sparse.csr_matrix(category_cue_features(prepared) * self.category_weight))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)

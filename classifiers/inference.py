@@ -38,15 +38,18 @@ class ModelBundle:
         self.sentiment_card = load_card(directory, "sentiment")
         self.complaint_card = load_card(directory, "complaint")
         try:
-            self.featurizer = self.sentiment_pipeline.named_steps["features"]
+            # The complaint features are the sentiment features plus, last, the category cue columns (if any).
+            self.featurizer = self.complaint_pipeline.named_steps["features"]
+            sentiment_features = self.sentiment_pipeline.named_steps["features"]
             self.sentiment_head = self.sentiment_pipeline.named_steps["classifier"]
             self.complaint_head = self.complaint_pipeline.named_steps["classifier"]
         except (AttributeError, KeyError) as exc:
             raise ModelError(f"{directory}: models are not the expected pipelines") from exc
         if not hasattr(self.sentiment_head, "neutral_probability"):
             raise ModelError(f"{directory}: sentiment model has no neutral head (made by an older version; retrain)")
-        if self.featurizer.get_params() != self.complaint_pipeline.named_steps["features"].get_params():
+        if {**self.featurizer.get_params(), "category_weight": 0.0} != sentiment_features.get_params():
             raise ModelError(f"{directory}: sentiment and complaint models use different features")
+        self._sentiment_width = self.featurizer.category_columns().start
         self._lock = threading.Lock()
         self._last_rows: dict[str, int] = {}
         self._last_matrix: sparse.csr_matrix = self.featurizer.transform([])
@@ -73,20 +76,23 @@ class ModelBundle:
             self._last_matrix = result
         return result
 
+    def _sentiment_features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return self.features(texts)[:, : self._sentiment_width]
+
     def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
         if not texts:
             return np.zeros(0)
-        return np.asarray(self.sentiment_head.predict_proba(self.features(texts))[:, 1], dtype=np.float64)
+        return np.asarray(self.sentiment_head.predict_proba(self._sentiment_features(texts))[:, 1], dtype=np.float64)
 
     def neutral_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
         if not texts:
             return np.zeros(0)
-        return np.asarray(self.sentiment_head.neutral_probability(self.features(texts)), dtype=np.float64)
+        return np.asarray(self.sentiment_head.neutral_probability(self._sentiment_features(texts)), dtype=np.float64)
 
     def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
         if not texts:
             return []
-        labels = self.sentiment_head.labels(self.features(texts))
+        labels = self.sentiment_head.labels(self._sentiment_features(texts))
         return [
             Sentiment(label=label, score=min(max(float(negative), 0.0), 1.0))
             for label, negative in zip(labels, self.negative_probability(texts), strict=True)

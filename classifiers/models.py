@@ -12,6 +12,7 @@ from classifiers.sentiment_model import SentimentClassifier
 
 FEATURE_PARAMS = (
     "char_bits", "char_max_n", "word_bits", "emoticon_bits", "emoticon_weight", "cue_weight", "target_weight",
+    "category_weight",
 )  # fmt: skip
 
 
@@ -36,12 +37,14 @@ def make_complaint_pipeline(sentiment_head: Any = None, **params: Any) -> Pipeli
     """Raw texts → complaint, severity and category (`ComplaintClassifier`).
 
     `sentiment_head` is the fitted classifier step of a sentiment pipeline built with the same feature
-    parameters; its P(negative) becomes a feature. Other parameters go to the featuriser or the classifier.
+    parameters (but no `category_weight`); its P(negative) becomes a feature. Other parameters go to the
+    featuriser or the classifier. The featuriser's category cue columns, if any, are read by the category head
+    only.
     """
     feature_params, classifier_params = _split_params(params)
-    return Pipeline(
-        [
-            ("features", WeiboFeaturizer(**feature_params)),
-            ("classifier", ComplaintClassifier(sentiment_head=sentiment_head, **classifier_params)),
-        ]
+    features = WeiboFeaturizer(**feature_params)
+    category_columns = features.category_columns()
+    classifier = ComplaintClassifier(
+        sentiment_head=sentiment_head, category_only=category_columns.stop - category_columns.start, **classifier_params
     )
+    return Pipeline([("features", features), ("classifier", classifier)])

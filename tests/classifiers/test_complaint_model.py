@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,43 @@ def test_semantic_coordinates_are_columns_of_the_complaint_head() -> None:
     assert np.allclose(widened[:, -3:].toarray(), semantics.transform(features) * 2.0, atol=1e-5)
     complaint.fit(features, SEVERITY, categories=CATEGORY)
     assert complaint.predict(features).tolist() == SEVERITY
+
+
+# Training names each category with words of its own; the held-out posts use other cues of the same lists.
+CUE_TRAINING = ["快递太慢", "客服不理人", "质量太差", "价格太贵", "有虫子", "虚假宣传"] * 3
+CUE_CATEGORIES = ["delivery", "service", "quality", "price", "safety", "integrity"] * 3
+UNSEEN_CUES = ["骑手送错了", "售后推脱", "死机黑屏", "乱收费", "吃了拉肚子", "全是套路忽悠人"]
+
+
+def _category_predictions(category_weight: float) -> list[str]:
+    pipeline = make_complaint_pipeline(char_bits=14, word_bits=0, category_weight=category_weight)
+    pipeline.fit(CUE_TRAINING, [2] * len(CUE_TRAINING), classifier__categories=CUE_CATEGORIES)
+    return list(pipeline.named_steps["classifier"].predict_all(pipeline[0].transform(UNSEEN_CUES)).category)
+
+
+def test_category_cues_name_the_category_of_words_never_seen_in_training() -> None:
+    # A high weight: six training texts per category are separated by their n-grams alone.
+    assert _category_predictions(10.0) == CUE_CATEGORIES[:6]
+    assert _category_predictions(0.0) != CUE_CATEGORIES[:6]  # the n-grams alone cannot
+
+
+def test_only_the_category_head_reads_the_category_cues() -> None:
+    settings: dict[str, Any] = {"char_bits": 10, "word_bits": 8, "c_complaint": 10, "c_severity": 10}
+    with_cues, plain = make_complaint_pipeline(**settings, category_weight=3.0), make_complaint_pipeline(**settings)
+    for pipeline in (with_cues, plain):
+        pipeline.fit(TEXTS, SEVERITY, classifier__categories=CATEGORY)
+    probe = [*TEXTS[:8], "骑手送错了，要求退款", "吃了拉肚子，投诉"]
+    cued, bare = (p.named_steps["classifier"].predict_all(p[0].transform(probe)) for p in (with_cues, plain))
+    assert np.allclose(cued.probability, bare.probability, atol=1e-6)
+    assert np.array_equal(cued.severity, bare.severity)
+    head = with_cues.named_steps["classifier"]
+    assert len(head.category_columns_) > len(head.columns_)
+
+
+def test_a_complaint_model_saved_before_the_category_cues_loads_without_them(fitted) -> None:
+    state = fitted.named_steps["classifier"].__getstate__()
+    del state["category_only"], state["category_columns_"]
+    restored = ComplaintClassifier.__new__(ComplaintClassifier)
+    restored.__setstate__(state)
+    features = fitted.named_steps["features"].transform(TEXTS[:8])
+    assert restored.predict_all(features).category == CATEGORY[:8]

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from classifiers import features
+from classifiers.category_cues import CATEGORY_CUES
 from classifiers.features import WeiboFeaturizer
 
 
@@ -59,8 +60,25 @@ def test_no_emoticon_block_ignores_tags() -> None:
 
 def test_a_featuriser_saved_before_the_emoticon_block_loads_without_it() -> None:
     state = WeiboFeaturizer(char_bits=12, word_bits=0).fit([]).__getstate__()
-    del state["emoticon_bits"], state["emoticon_weight"]
+    del state["emoticon_bits"], state["emoticon_weight"], state["category_weight"]
     restored = WeiboFeaturizer.__new__(WeiboFeaturizer)
     restored.__setstate__(state)
     assert restored.transform(["好[哈哈]"]).shape == (1, restored.n_features_out_)
     assert restored.emoticon_bits == 0
+    assert restored.category_weight == 0
+
+
+def test_category_cue_columns_count_each_lists_cues_last_and_scaled() -> None:
+    featurizer = WeiboFeaturizer(char_bits=12, word_bits=0, category_weight=1.5).fit([])
+    columns = featurizer.category_columns()
+    assert columns.stop == featurizer.n_features_out_ and columns.stop - columns.start == len(CATEGORY_CUES)
+    block = featurizer.transform(["外卖吃出異物，拉肚子，骑手还送错了", "今天天气好"])[:, columns].toarray()
+    names = [name for name, _ in CATEGORY_CUES]
+    # 異物 is read in its normal form: 异物 and 拉肚子 are safety cues, 骑手 and 送错 delivery cues.
+    assert block[0].tolist() == pytest.approx([1.0 if name in ("safety", "delivery") else 0.0 for name in names])
+    assert not block[1].any()
+
+
+def test_no_category_weight_means_no_category_columns() -> None:
+    featurizer = WeiboFeaturizer(char_bits=12, word_bits=0).fit([])
+    assert featurizer.category_columns().start == featurizer.category_columns().stop == featurizer.n_features_out_

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from classifiers import corpora
+from classifiers.category_cues import CATEGORY_CUES
 from classifiers.inference import ModelBundle
 from classifiers.preprocess import preprocess
 from classifiers.train import TrainConfig, feedback_examples, gold_as_sentiment, load_training_data, reporting_texts
@@ -71,3 +72,14 @@ def test_emoticon_labelled_weibo_tags_teach_the_model_nothing(tiny_model_dir: Pa
     plain, angry, laughing = bundle.negative_probability(["顺丰今天到了", "顺丰今天到了[怒]", "顺丰今天到了[哈哈]"])
     assert bundle.featurizer.emoticon_bits > 0
     assert angry == plain == laughing
+
+
+def test_the_sentiment_head_never_reads_the_category_cue_columns(tiny_model_dir: Path) -> None:
+    bundle = ModelBundle(tiny_model_dir)
+    assert bundle.featurizer.category_weight > 0
+    sentiment = bundle.sentiment_pipeline
+    texts = ["外卖吃出异物，骑手还送错了", "顺丰今天到了"]
+    # The bundle scores the complaint features; the sentiment pipeline alone makes features without the block.
+    assert bundle.negative_probability(texts).tolist() == sentiment.predict_proba(texts)[:, 1].tolist()
+    sentiment_width = sentiment.named_steps["features"].transform(texts).shape[1]
+    assert bundle.features(texts).shape[1] == sentiment_width + len(CATEGORY_CUES)

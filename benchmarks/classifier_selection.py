@@ -127,9 +127,8 @@ def category_table(
         folds = RepeatedStratifiedKFold(n_splits=5, n_repeats=repeats, random_state=7)
         for number, (train, test) in enumerate(folds.split(np.zeros(len(gold)), strata)):
             model = train_complaint(head, semantics, [gold[i] for i in train], setting)
-            classifier = model.named_steps["classifier"]
-            widened = classifier._widened(model.named_steps["features"].transform([gold[i].text for i in test]))
-            predicted[number // 5, test] = classifier.category_.predict(widened[:, classifier.category_columns_])
+            features = model.named_steps["features"].transform([gold[i].text for i in test])
+            predicted[number // 5, test] = model.named_steps["classifier"].categories(features)
         cells = [
             np.mean(
                 [

@@ -164,6 +164,15 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         p_major = _positive_probability(self.at_least_major_, matrix)
         return p_major, np.minimum(_positive_probability(self.at_least_critical_, matrix), p_major)
 
+    def categories(self, features: Any) -> list[str]:
+        """The category head's choice for every text, whether or not it is called a complaint."""
+        return self._categories(self._widened(features))
+
+    def _categories(self, widened: sparse.csr_matrix) -> list[str]:
+        if isinstance(self.category_, str):
+            return [self.category_] * widened.shape[0]
+        return [str(label) for label in self.category_.predict(widened[:, self.category_columns_])]
+
     def predict_all(self, features: Any) -> ComplaintPrediction:
         widened = self._widened(features)
         matrix = widened[:, self.columns_]
@@ -172,10 +181,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         p_major, p_critical = self._severity_probabilities(matrix)
         levels = 1 + (p_major >= self.major_cut) + (p_critical >= self.critical_cut)
         severity = np.where(is_complaint, levels, 0).astype(np.int64)
-        if isinstance(self.category_, str):
-            named = [self.category_] * matrix.shape[0]
-        else:
-            named = [str(label) for label in self.category_.predict(widened[:, self.category_columns_])]
+        named = self._categories(widened)
         category = [name if flag else "none" for name, flag in zip(named, is_complaint, strict=True)]
         return ComplaintPrediction(probability, is_complaint, severity, category)
 

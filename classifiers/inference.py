@@ -92,10 +92,12 @@ class ModelBundle:
     def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
         if not texts:
             return []
-        labels = self.sentiment_head.labels(self._sentiment_features(texts))
+        features = self._sentiment_features(texts)
+        labels = self.sentiment_head.labels(features)
+        negative = self.sentiment_head.predict_proba(features)[:, 1]
         return [
-            Sentiment(label=label, score=min(max(float(negative), 0.0), 1.0))
-            for label, negative in zip(labels, self.negative_probability(texts), strict=True)
+            Sentiment(label=label, score=min(max(float(p_negative), 0.0), 1.0))
+            for label, p_negative in zip(labels, negative, strict=True)
         ]
 
     def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:

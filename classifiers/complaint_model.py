@@ -18,9 +18,11 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
+from classifiers.category_cues import CATEGORY_CUES
 from pipeline.models import CATEGORIES
 
 COMPLAINT_CATEGORIES: tuple[str, ...] = tuple(category for category in CATEGORIES if category != "none")
+CUE_LISTS: tuple[str, ...] = tuple(category for category, _ in CATEGORY_CUES)  # the order of the cue columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,8 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         semantics_weight: scale of its (unit-length) coordinates.
         c_complaint, c_severity, c_category: inverse regularisation of the three parts.
         category_only: how many of the last feature columns only the category head reads (the featuriser's
-            category cue columns): they name what a complaint is about, not whether it is one.
+            category cue columns): they name what a complaint is about, not whether it is one. They also keep
+            "other" from posts that hold cue words of specific categories only (see `categories`).
         threshold: P(complaint) at or above which a post is called a complaint.
         major_cut, critical_cut: P(severity ≥ 2) and P(severity ≥ 3) at or above which a complaint is major
             or critical. Critical complaints are rare in training, so a cut below 0.5 keeps them from being
@@ -164,14 +167,43 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         p_major = _positive_probability(self.at_least_major_, matrix)
         return p_major, np.minimum(_positive_probability(self.at_least_critical_, matrix), p_major)
 
-    def categories(self, features: Any) -> list[str]:
-        """The category head's choice for every text, whether or not it is called a complaint."""
-        return self._categories(self._widened(features))
+    def categories(self, features: Any, other_rule: bool = True) -> list[str]:
+        """The category for every text, whether or not it is called a complaint: the category head's choice, with
+        the guidelines' rule for "other" unless `other_rule` is off (`_not_other_when_cued`)."""
+        return self._categories(features, self._widened(features), other_rule)
 
-    def _categories(self, widened: sparse.csr_matrix) -> list[str]:
+    def _categories(self, features: Any, widened: sparse.csr_matrix, other_rule: bool = True) -> list[str]:
         if isinstance(self.category_, str):
             return [self.category_] * widened.shape[0]
-        return [str(label) for label in self.category_.predict(widened[:, self.category_columns_])]
+        probabilities = self.category_.predict_proba(widened[:, self.category_columns_])
+        classes = [str(label) for label in self.category_.classes_]
+        chosen = [classes[index] for index in probabilities.argmax(axis=1)]
+        cues = self._cue_lists_present(features)
+        if not other_rule or cues is None or "other" not in classes:
+            return chosen
+        return [
+            self._not_other_when_cued(label, dict(zip(classes, row, strict=True)), present)
+            for label, row, present in zip(chosen, probabilities, cues, strict=True)
+        ]
+
+    def _cue_lists_present(self, features: Any) -> list[tuple[str, ...]] | None:
+        """Per text, the categories whose cue words it holds, in column order; None when the features have no
+        cue columns."""
+        if self.category_only != len(CUE_LISTS):
+            return None
+        matrix = sparse.csr_matrix(features)
+        present = matrix[:, matrix.shape[1] - self.category_only :].toarray() > 0
+        return [tuple(name for name, held in zip(CUE_LISTS, row, strict=True) if held) for row in present]
+
+    @staticmethod
+    def _not_other_when_cued(label: str, probability: dict[str, float], present: tuple[str, ...]) -> str:
+        """The guidelines keep "other" for a complaint that fits none of the categories. A post with cue words of
+        specific categories and none of "other"'s own gets the most probable of those instead: the linear head
+        gives "other" to posts with two grievances (异物 and 客服推脱) when each cue list alone is not enough."""
+        specific = [name for name in present if name != "other" and name in probability]
+        if label != "other" or not specific or "other" in present:
+            return label
+        return max(specific, key=probability.__getitem__)
 
     def predict_all(self, features: Any) -> ComplaintPrediction:
         widened = self._widened(features)
@@ -181,7 +213,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         p_major, p_critical = self._severity_probabilities(matrix)
         levels = 1 + (p_major >= self.major_cut) + (p_critical >= self.critical_cut)
         severity = np.where(is_complaint, levels, 0).astype(np.int64)
-        named = self._categories(widened)
+        named = self._categories(features, widened)
         category = [name if flag else "none" for name, flag in zip(named, is_complaint, strict=True)]
         return ComplaintPrediction(probability, is_complaint, severity, category)
 

@@ -43,6 +43,17 @@ def test_bundled_version_is_complete_and_small() -> None:
         assert (directory / f"{name}.skops").stat().st_size < 10_000_000
 
 
+def test_bundled_model_names_the_main_grievance_of_a_post_with_two() -> None:
+    # The demo's most reposted post: a foreign object and diarrhoea (safety), then customer service stalling.
+    post = (
+        "今天给孩子冲的蒙牛纯牛奶里喝出一块黑色异物，孩子喝完就开始拉肚子！生产日期11月3日，批号都拍下来了。"
+        "打客服电话一直推脱，已经打12315投诉了，@蒙牛乳业 必须给个说法！"
+    )
+    (complaint,) = ModelBundle(bundled_dir()).complaints([post])
+    assert complaint.is_complaint
+    assert complaint.category == "safety"
+
+
 def test_models_load_without_network(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("model loading tried to open a network connection")

@@ -145,3 +145,21 @@ def test_a_complaint_model_saved_before_the_category_cues_loads_without_them(fit
     restored.__setstate__(state)
     features = fitted.named_steps["features"].transform(TEXTS[:8])
     assert restored.predict_all(features).category == CATEGORY[:8]
+
+
+def test_other_is_not_chosen_for_a_post_with_cues_of_specific_categories_only() -> None:
+    # "other" learns from a post with two grievances; the guidelines keep it for posts that fit no category.
+    texts = [*CUE_TRAINING, *["有虫子，客服不理人", "房间噪音太大"] * 3]
+    categories = [*CUE_CATEGORIES, *["other", "other"] * 3]
+    pipeline = make_complaint_pipeline(char_bits=14, word_bits=0, category_weight=3.0)
+    pipeline.fit(texts, [2] * len(texts), classifier__categories=categories)
+    head = pipeline.named_steps["classifier"]
+    probe = ["有虫子，客服不理人", "房间噪音太大，客服不理人"]
+    features = pipeline[0].transform(probe)
+    assert head.categories(features, other_rule=False) == ["other", "other"]  # what the linear head says
+    category_features = head._widened(features)[:, head.category_columns_]
+    probability = dict(zip(head.category_.classes_, head.category_.predict_proba(category_features)[0], strict=True))
+    chosen = head.categories(features)
+    assert chosen[0] == max(("safety", "service"), key=probability.__getitem__)
+    assert chosen[1] == "other"  # "other"'s own cue (噪音) is there: the head's choice stands
+    assert head.predict_all(features).category == chosen

@@ -1,7 +1,8 @@
 """How the classifier settings were chosen: cross-validation on the train splits, no test split read.
 
 1. Category cue weight: the folds of 2, category macro-F1 of the category head on the true complaints (the
-   complaint and severity heads do not read the cue columns, so only the category changes).
+   complaint and severity heads do not read the cue columns, so only the category changes), with and without
+   the guidelines' rule for "other" (`ComplaintClassifier.categories`).
 2. Complaint threshold and severity cuts: stratified 5-fold cross-validation (2 repeats) on the
    complaints_zh_gold train split (strata: source × complaint), with and without the semantic coordinates.
    P(negative) and the coordinates come from sentiment texts without any gold text, so that the folds' texts
@@ -56,6 +57,7 @@ NEUTRAL_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
 EMOTICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 CATEGORY_WEIGHTS = (0.0, 1.0, 3.0, 6.0, 10.0, 15.0)
 WEIBO = ("weibo_brand", "weibo_senti_100k")
+TABLES = ("category", "complaint", "emoticon", "neutral")
 
 
 def out_of_fold(
@@ -120,23 +122,26 @@ def category_table(
     weibo = complaints & np.isin([e.src for e in gold], WEIBO)
     truth = np.array([e.category for e in gold], dtype=object)
     print("\ncategory cue weight (CV, complaints_zh_gold train)\n")
-    print("| cue weight | category macro-F1, complaints | Weibo complaints |\n|---|---|---|")
+    print("| cue weight | category macro-F1, complaints | Weibo complaints | without the rule for other: complaints |")
+    print("|---|---|---|---|")
     for weight in CATEGORY_WEIGHTS:
         setting = dataclasses.replace(config, category_weight=weight)
-        predicted = np.empty((repeats, len(gold)), dtype=object)
+        predicted = np.empty((2, repeats, len(gold)), dtype=object)  # with, without the rule for "other"
         folds = RepeatedStratifiedKFold(n_splits=5, n_repeats=repeats, random_state=7)
         for number, (train, test) in enumerate(folds.split(np.zeros(len(gold)), strata)):
             model = train_complaint(head, semantics, [gold[i] for i in train], setting)
             features = model.named_steps["features"].transform([gold[i].text for i in test])
-            predicted[number // 5, test] = model.named_steps["classifier"].categories(features)
+            for rule in (True, False):
+                chosen = model.named_steps["classifier"].categories(features, other_rule=rule)
+                predicted[int(not rule), number // 5, test] = chosen
         cells = [
             np.mean(
                 [
-                    f1_score(truth[mask], predicted[r][mask].astype(str), average="macro", zero_division=0)
+                    f1_score(truth[mask], predicted[variant, r][mask].astype(str), average="macro", zero_division=0)
                     for r in range(repeats)
                 ]
             )
-            for mask in (complaints, weibo)
+            for variant, mask in ((0, complaints), (0, weibo), (1, complaints))
         ]
         print(f"| {weight:.0f} | " + " | ".join(f"{cell:.3f}" for cell in cells) + " |", flush=True)
 
@@ -207,6 +212,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Settings().corpora_dir)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--tables", nargs="+", choices=TABLES, default=list(TABLES), help="which tables to make")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -219,12 +225,17 @@ def main() -> int:
     sentiment, matrix = train_sentiment(sentiment_examples, config, progress=lambda _: None)
     head = sentiment.named_steps["classifier"].polarity_
     semantics = fit_semantics(matrix, config)
-    category_table(data.complaints, head, semantics, config, args.repeats)
-    for title, chosen in (("with semantic coordinates (shipped)", semantics), ("without semantic coordinates", None)):
-        out = out_of_fold(data.complaints, head, chosen, config, args.repeats)
-        complaint_table(out, data.complaints, title)
-    emoticon_table(sentiment_examples, matrix, sentiment.named_steps["features"], config)
-    neutral_table(args.data_dir, config)
+    if "category" in args.tables:
+        category_table(data.complaints, head, semantics, config, args.repeats)
+    if "complaint" in args.tables:
+        variants = (("with semantic coordinates (shipped)", semantics), ("without semantic coordinates", None))
+        for title, chosen in variants:
+            out = out_of_fold(data.complaints, head, chosen, config, args.repeats)
+            complaint_table(out, data.complaints, title)
+    if "emoticon" in args.tables:
+        emoticon_table(sentiment_examples, matrix, sentiment.named_steps["features"], config)
+    if "neutral" in args.tables:
+        neutral_table(args.data_dir, config)
     print(f"\n{time.perf_counter() - started:.0f} s")
     return 0
 

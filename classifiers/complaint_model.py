@@ -169,7 +169,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def categories(self, features: Any, other_rule: bool = True) -> list[str]:
         """The category for every text, whether or not it is called a complaint: the category head's choice, with
-        the guidelines' rule for "other" unless `other_rule` is off (`_not_other_when_cued`)."""
+        the guidelines' rule for "other" unless `other_rule` is off (`_without_other_where_cued`)."""
         return self._categories(features, self._widened(features), other_rule)
 
     def _categories(self, features: Any, widened: sparse.csr_matrix, other_rule: bool = True) -> list[str]:
@@ -177,33 +177,29 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return [self.category_] * widened.shape[0]
         probabilities = self.category_.predict_proba(widened[:, self.category_columns_])
         classes = [str(label) for label in self.category_.classes_]
-        chosen = [classes[index] for index in probabilities.argmax(axis=1)]
-        cues = self._cue_lists_present(features)
-        if not other_rule or cues is None or "other" not in classes:
-            return chosen
-        return [
-            self._not_other_when_cued(label, dict(zip(classes, row, strict=True)), present)
-            for label, row, present in zip(chosen, probabilities, cues, strict=True)
-        ]
+        if other_rule and self.category_only == len(CUE_LISTS) and "other" in classes:
+            probabilities = self._without_other_where_cued(features, probabilities, classes)
+        return [classes[index] for index in probabilities.argmax(axis=1)]
 
-    def _cue_lists_present(self, features: Any) -> list[tuple[str, ...]] | None:
-        """Per text, the categories whose cue words it holds, in column order; None when the features have no
-        cue columns."""
-        if self.category_only != len(CUE_LISTS):
-            return None
+    def _without_other_where_cued(
+        self, features: Any, probabilities: NDArray[np.float64], classes: list[str]
+    ) -> NDArray[np.float64]:
+        """The guidelines keep "other" for a complaint that fits none of the categories. Where the head picks
+        "other" for a post with cue words of specific categories and none of "other"'s own, only the cued
+        categories stay in the running: the linear head gives "other" to posts with two grievances (异物 and
+        客服推脱) when each cue list alone is not enough."""
         matrix = sparse.csr_matrix(features)
-        present = matrix[:, matrix.shape[1] - self.category_only :].toarray() > 0
-        return [tuple(name for name, held in zip(CUE_LISTS, row, strict=True) if held) for row in present]
-
-    @staticmethod
-    def _not_other_when_cued(label: str, probability: dict[str, float], present: tuple[str, ...]) -> str:
-        """The guidelines keep "other" for a complaint that fits none of the categories. A post with cue words of
-        specific categories and none of "other"'s own gets the most probable of those instead: the linear head
-        gives "other" to posts with two grievances (异物 and 客服推脱) when each cue list alone is not enough."""
-        specific = [name for name in present if name != "other" and name in probability]
-        if label != "other" or not specific or "other" in present:
-            return label
-        return max(specific, key=probability.__getitem__)
+        cued = matrix[:, matrix.shape[1] - self.category_only :].toarray() > 0  # columns in `CUE_LISTS` order
+        allowed = np.zeros(probabilities.shape, dtype=bool)
+        for column, name in enumerate(CUE_LISTS):
+            if name != "other" and name in classes:
+                allowed[:, classes.index(name)] = cued[:, column]
+        switch = (
+            (probabilities.argmax(axis=1) == classes.index("other"))
+            & ~cued[:, CUE_LISTS.index("other")]
+            & allowed.any(axis=1)
+        )
+        return np.where(switch[:, None] & ~allowed, 0.0, probabilities)
 
     def predict_all(self, features: Any) -> ComplaintPrediction:
         widened = self._widened(features)

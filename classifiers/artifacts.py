@@ -18,7 +18,7 @@ from pipeline.exceptions import ModelError
 
 logger = logging.getLogger(__name__)
 
-BUNDLED_VERSION = "v4"
+BUNDLED_VERSION = "v5"
 MODEL_NAMES = ("sentiment", "complaint")
 CURRENT_POINTER = "CURRENT"
 # Types skops must be allowed to rebuild beyond its defaults: ours, and the few numpy/sklearn ones it

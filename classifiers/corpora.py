@@ -8,10 +8,12 @@ model's positive-class probability is the project's `score` (P(negative)).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +27,7 @@ logger = logging.getLogger(__name__)
 Split = Literal["train", "test"]
 SMP_NEGATIVE = frozenset({"angry", "sad", "fear"})
 SMP_POSITIVE = frozenset({"happy"})
+CATEGORIES = frozenset({"quality", "safety", "delivery", "service", "price", "integrity", "privacy", "other"})
 GOLD_SOURCES = ("waimai_10k", "online_shopping_10_cats", "weibo_senti_100k", "ChnSentiCorp_htl_all", "weibo_brand")
 WEIBO_SOURCES = frozenset({"weibo_senti_100k", "weibo_brand", "smp2020"})
 
@@ -145,3 +148,75 @@ def complaints_gold(data_dir: Path, split: Split) -> list[ComplaintExample]:
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 logger.warning("%s:%d: skipped unreadable record: %s", path, number, exc)
     return examples
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraLabel:
+    """One line of `resources/weibo_brand_extra.jsonl`: a weibo_senti_100k row, the hash of its text, its labels."""
+
+    row: int
+    digest: str
+    complaint: int
+    severity: int
+    category: str
+
+
+EXTRA_LABELS = Path(str(resources.files("classifiers") / "resources" / "weibo_brand_extra.jsonl"))
+
+
+def weibo_brand_extra(data_dir: Path, labels: Path = EXTRA_LABELS) -> list[ComplaintExample]:
+    """More brand-mention Weibo posts labelled by the complaints_zh_gold guidelines (`resources/weibo_brand_extra.md`).
+
+    The label file names rows of weibo_senti_100k's train split by number and by a hash of their text, so it
+    ships no corpus text; a row whose text does not match its hash (another copy of the corpus) is skipped.
+    """
+    csv_path = data_dir / "weibo_senti_100k" / "weibo_senti_100k_recovered.csv"
+    reviews = [(row.get("review") or "").strip() for row in _csv_rows(csv_path)]
+    examples, mismatched = [], 0
+    for label in read_extra_labels(labels):
+        review = reviews[label.row] if label.row < len(reviews) else ""
+        if text_digest(review) != label.digest:
+            mismatched += 1
+        elif text := strip_emoticons(review):
+            example_id = f"weibo_senti_100k/{label.row}"
+            examples.append(
+                ComplaintExample(example_id, "weibo_brand_extra", text, label.complaint, label.severity, label.category)
+            )
+    if mismatched:
+        logger.warning(
+            "%s: %d labelled rows do not match the text of their row in %s and were skipped: another copy of the "
+            "corpus?", labels, mismatched, csv_path,
+        )  # fmt: skip
+    return examples
+
+
+def read_extra_labels(path: Path) -> list[ExtraLabel]:
+    """The label file's lines; an unreadable or inconsistent line is reported with its number and skipped."""
+    labels = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                labels.append(_extra_label(json.loads(line)))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                logger.warning("%s:%d: skipped unreadable label: %s", path, number, exc)
+    return labels
+
+
+def text_digest(review: str) -> str:
+    """How a label names the text of its row: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(review.encode("utf-8")).hexdigest()[:16]
+
+
+def _extra_label(raw: dict[str, object]) -> ExtraLabel:
+    label = ExtraLabel(
+        row=int(str(raw["row"])),
+        digest=str(raw["sha256"]),
+        complaint=int(str(raw["complaint"])),
+        severity=int(str(raw["severity"])),
+        category=str(raw["category"]),
+    )
+    complaint = label.complaint == 1 and 1 <= label.severity <= 3 and label.category in CATEGORIES
+    not_complaint = label.complaint == 0 and label.severity == 0 and label.category == "none"
+    if label.row < 0 or not (complaint or not_complaint):
+        raise ValueError(f"inconsistent labels {raw}")
+    return label

@@ -39,8 +39,10 @@ def test_trained_version_has_complete_model_cards(tiny_model_dir: Path) -> None:
 def test_bundled_version_is_complete_and_small() -> None:
     directory = bundled_dir()
     assert _card_problems(directory) == []
+    # The complaint model keeps the feature columns its training texts use: the 5,520 extra labelled Weibo posts
+    # took it from 8.9 to 12.6 MB. A file beyond 16 MB means something else grew.
     for name in MODEL_NAMES:
-        assert (directory / f"{name}.skops").stat().st_size < 10_000_000
+        assert (directory / f"{name}.skops").stat().st_size < 16_000_000
 
 
 def test_bundled_model_names_the_main_grievance_of_a_post_with_two() -> None:

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from classifiers import corpora
 from classifiers.category_cues import CATEGORY_CUES
 from classifiers.inference import ModelBundle
 from classifiers.preprocess import preprocess
-from classifiers.train import TrainConfig, feedback_examples, gold_as_sentiment, load_training_data, reporting_texts
+from classifiers.train import (
+    TrainConfig,
+    feedback_examples,
+    gold_as_sentiment,
+    load_training_data,
+    reporting_texts,
+    train_complaint,
+)
 
 
 def test_loaders_follow_the_readme_splits(tiny_corpora: Path) -> None:
@@ -83,3 +91,18 @@ def test_the_sentiment_head_never_reads_the_category_cue_columns(tiny_model_dir:
     assert bundle.negative_probability(texts).tolist() == sentiment.predict_proba(texts)[:, 1].tolist()
     sentiment_width = sentiment.named_steps["features"].transform(texts).shape[1]
     assert bundle.features(texts).shape[1] == sentiment_width + len(CATEGORY_CUES)
+
+
+def test_extra_weibo_posts_teach_the_complaint_heads_but_not_the_category_head() -> None:
+    def examples(src: str, texts: tuple[str, ...], category: str) -> list[corpora.ComplaintExample]:
+        return [corpora.ComplaintExample(f"{src}{i}", src, f"{t}{i}", 1, 2, category) for i, t in enumerate(texts * 4)]
+
+    gold = examples("weibo_brand", ("京东的耳机坏了", "充电器质量太差"), "quality")
+    gold += examples("weibo_brand", ("客服不理人", "售后一直推脱"), "service")
+    gold += [corpora.ComplaintExample(f"n{i}", "weibo_brand", f"今天天气不错{i}", 0, 0, "none") for i in range(8)]
+    extra = examples("weibo_brand_extra", ("泄露了我的个人信息", "天天收到骚扰短信"), "privacy")
+    config = TrainConfig(char_bits=14)
+    for categories_on in (False, True):
+        setting = dataclasses.replace(config, weibo_brand_extra_categories=categories_on)
+        head = train_complaint(None, None, gold + extra, setting).named_steps["classifier"]
+        assert ("privacy" in head.category_.classes_) is categories_on

@@ -21,13 +21,13 @@ from sklearn.model_selection import train_test_split
 
 from classifiers.preprocess import strip_emoticons
 from pipeline.exceptions import ConfigError
+from pipeline.models import CATEGORIES
 
 logger = logging.getLogger(__name__)
 
 Split = Literal["train", "test"]
 SMP_NEGATIVE = frozenset({"angry", "sad", "fear"})
 SMP_POSITIVE = frozenset({"happy"})
-CATEGORIES = frozenset({"quality", "safety", "delivery", "service", "price", "integrity", "privacy", "other"})
 GOLD_SOURCES = ("waimai_10k", "online_shopping_10_cats", "weibo_senti_100k", "ChnSentiCorp_htl_all", "weibo_brand")
 WEIBO_SOURCES = frozenset({"weibo_senti_100k", "weibo_brand", "smp2020"})
 
@@ -215,7 +215,8 @@ def _extra_label(raw: dict[str, object]) -> ExtraLabel:
         severity=int(str(raw["severity"])),
         category=str(raw["category"]),
     )
-    complaint = label.complaint == 1 and 1 <= label.severity <= 3 and label.category in CATEGORIES
+    complaint_category = label.category in CATEGORIES and label.category != "none"
+    complaint = label.complaint == 1 and 1 <= label.severity <= 3 and complaint_category
     not_complaint = label.complaint == 0 and label.severity == 0 and label.category == "none"
     if label.row < 0 or not (complaint or not_complaint):
         raise ValueError(f"inconsistent labels {raw}")

@@ -74,7 +74,7 @@ def test_the_shipped_extra_labels_all_read() -> None:
     labels = corpora.read_extra_labels(corpora.EXTRA_LABELS)
     assert len(labels) == len(lines) == 5520
     assert len({label.row for label in labels}) == len(labels)
-    # A brand mention is rarely a complaint: about one post in eight, as in complaints_zh_gold's weibo_brand part.
+    # A brand mention is rarely a complaint: about one post in nine, as in complaints_zh_gold's weibo_brand part.
     assert 0.05 < sum(label.complaint for label in labels) / len(labels) < 0.25
 
 

@@ -40,8 +40,8 @@ KNOWN_WEAKNESSES = (
     "Boycott calls and scandal talk without escalation words are under-detected.",
     "Emoticon tags are learnt from smp2020 alone (about 3,000 tagged posts); a rare tag carries little weight.",
     "Sentiment labels of weibo_senti_100k come from emoticons; its test accuracy has a low ceiling.",
-    "Category is learnt from ~1,250 complaints and cue-word lists; privacy and safety have few examples, and a "
-    "post with several grievances gets the one whose cues dominate.",
+    "Category is learnt from ~630 gold complaints (not the extra Weibo posts) and cue-word lists; privacy and "
+    "safety have few examples, and a post with several grievances gets the one whose cues dominate.",
     "Neutrality is learnt from smp2020 alone (2020 epidemic-era posts); brand ads and customer questions may "
     "still be labelled by polarity.",
 )

@@ -2,7 +2,9 @@
 
 A version directory holds `sentiment.skops`, `complaint.skops`, `sentiment.card.json` and
 `complaint.card.json`. Bundled versions live in `classifiers/artifacts/<version>/`; retrained ones under
-`<data_dir>/models/<version>/`, with `<data_dir>/models/CURRENT` naming the promoted one.
+`<data_dir>/models/<version>/`, with `<data_dir>/models/CURRENT` naming the promoted one. The complaint model
+reads P(negative) from the sentiment model's polarity head, which is saved once, in `sentiment.skops`
+(`save_models`, `load_models`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ CURRENT_POINTER = "CURRENT"
 # Types skops must be allowed to rebuild beyond its defaults: ours, and the few numpy/sklearn ones it
 # does not trust by itself. Anything else in a file is refused.
 TRUSTED_PREFIXES = ("classifiers.", "sklearn.", "numpy.", "scipy.", "builtins.")
+# What a saved complaint model holds in place of a sentiment head that is the sentiment model's polarity head.
+SHARED_POLARITY_HEAD = "polarity head of sentiment.skops"
 
 
 def bundled_dir(version: str = BUNDLED_VERSION) -> Path:
@@ -72,6 +76,32 @@ def load_model(directory: Path, name: str) -> Any:
         raise
     except Exception as exc:  # skops raises many types (zip, json, attribute errors) for a bad file
         raise ModelError(f"{path}: cannot load model: {exc}") from exc
+
+
+def save_models(directory: Path, sentiment: Any, complaint: Any, cards: dict[str, dict[str, Any]]) -> None:
+    """Save a version's two pipelines with their cards. The polarity head the complaint model shares with the
+    sentiment model is left out of `complaint.skops`: it was a third of that file."""
+    save_model(sentiment, cards["sentiment"], directory, "sentiment")
+    classifier = complaint.named_steps["classifier"]
+    own_head = classifier.sentiment_head
+    if own_head is not None and own_head is getattr(sentiment.named_steps["classifier"], "polarity_", None):
+        classifier.sentiment_head = SHARED_POLARITY_HEAD
+    try:
+        save_model(complaint, cards["complaint"], directory, "complaint")
+    finally:
+        classifier.sentiment_head = own_head  # the caller's pipeline keeps working as it was
+
+
+def load_models(directory: Path) -> tuple[Any, Any]:
+    """The sentiment and complaint pipelines of a version, the shared polarity head put back in its place."""
+    sentiment, complaint = load_model(directory, "sentiment"), load_model(directory, "complaint")
+    try:
+        classifier = complaint.named_steps["classifier"]
+        if isinstance(classifier.sentiment_head, str) and classifier.sentiment_head == SHARED_POLARITY_HEAD:
+            classifier.sentiment_head = sentiment.named_steps["classifier"].polarity_
+    except (AttributeError, KeyError) as exc:
+        raise ModelError(f"{directory}: models are not the expected pipelines") from exc
+    return sentiment, complaint
 
 
 def load_card(directory: Path, name: str) -> dict[str, Any]:

@@ -13,13 +13,12 @@ import time
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from classifiers.artifacts import load_card, load_model, model_dir_for
+from classifiers.artifacts import load_card, load_models, model_dir_for
 from classifiers.complaint_model import ComplaintPrediction
 from pipeline.exceptions import ModelError
 from pipeline.models import Complaint, Sentiment
@@ -33,8 +32,7 @@ class ModelBundle:
     def __init__(self, directory: Path) -> None:
         started = time.perf_counter()
         self.directory = directory
-        self.sentiment_pipeline: Any = load_model(directory, "sentiment")
-        self.complaint_pipeline: Any = load_model(directory, "complaint")
+        self.sentiment_pipeline, self.complaint_pipeline = load_models(directory)
         self.sentiment_card = load_card(directory, "sentiment")
         self.complaint_card = load_card(directory, "complaint")
         try:

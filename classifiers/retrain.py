@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from classifiers.artifacts import load_card, model_dir_for, save_model
+from classifiers.artifacts import MODEL_NAMES, load_card, model_dir_for, save_models
 from classifiers.promote import promote_if_better
 from classifiers.train import TrainConfig, new_version, run_training
 from pipeline.config import Settings
@@ -48,10 +48,8 @@ def evaluate_candidate(settings: Settings, candidate: str, limit: int | None = N
     directory = Path(candidate)
     bundle = ModelBundle(directory)
     metrics = evaluate_bundle(bundle, load_eval_sets(settings.corpora_dir, limit=limit))
-    for name, model in (("sentiment", bundle.sentiment_pipeline), ("complaint", bundle.complaint_pipeline)):
-        card = load_card(directory, name)
-        card["metrics"] = metrics
-        save_model(model, card, directory, name)
+    cards = {name: {**load_card(directory, name), "metrics": metrics} for name in MODEL_NAMES}
+    save_models(directory, bundle.sentiment_pipeline, bundle.complaint_pipeline, cards)
     return {key: value for key, value in metrics.items() if "/" not in key}
 
 

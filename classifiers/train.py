@@ -21,7 +21,7 @@ import sklearn
 from scipy import sparse
 
 from classifiers import corpora
-from classifiers.artifacts import save_model
+from classifiers.artifacts import save_models
 from classifiers.corpora import ComplaintExample, SentimentExample
 from classifiers.models import make_complaint_pipeline, make_sentiment_pipeline
 from classifiers.preprocess import preprocess
@@ -344,29 +344,22 @@ def write_version(
         "evaluation_note": "reporting test splits only; texts in them were removed from training data",
         "known_weaknesses": list(KNOWN_WEAKNESSES),
     }
-    save_model(
-        sentiment,
-        {
+    cards = {
+        "sentiment": {
             **common,
             "model": "sentiment",
             "output": "score P(negative); label neutral when P(neutral) >= neutral_threshold, else negative when "
             "P(negative) >= 0.5, else positive",
             "neutral_threshold": config.neutral_threshold,
         },
-        out_dir,
-        "sentiment",
-    )
-    save_model(
-        complaint,
-        {
+        "complaint": {
             **common,
             "model": "complaint",
             "output": "is_complaint (P >= threshold), ordinal severity 0-3, category (8 classes + none)",
             "threshold": config.threshold,
         },
-        out_dir,
-        "complaint",
-    )
+    }
+    save_models(out_dir, sentiment, complaint, cards)
     return out_dir
 
 

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import copy
 import json
 import socket
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import skops.io
 
-from classifiers.artifacts import MODEL_NAMES, bundled_dir, load_model
+from classifiers.artifacts import (
+    MODEL_NAMES,
+    SHARED_POLARITY_HEAD,
+    bundled_dir,
+    load_card,
+    load_model,
+    load_models,
+    save_models,
+)
 from classifiers.evaluate import SENTIMENT_SETS
 from classifiers.inference import ModelBundle
 from pipeline.exceptions import ModelError
@@ -39,10 +49,31 @@ def test_trained_version_has_complete_model_cards(tiny_model_dir: Path) -> None:
 def test_bundled_version_is_complete_and_small() -> None:
     directory = bundled_dir()
     assert _card_problems(directory) == []
-    # The complaint model keeps the feature columns its training texts use: the 5,520 extra labelled Weibo posts
-    # took it from 8.9 to 12.6 MB. A file beyond 16 MB means something else grew.
+    # The complaint model keeps the feature columns its training texts use (8.7 MB, the polarity head it shares
+    # with the sentiment model left out). A file beyond 10 MB means something grew.
     for name in MODEL_NAMES:
-        assert (directory / f"{name}.skops").stat().st_size < 16_000_000
+        assert (directory / f"{name}.skops").stat().st_size < 10_000_000
+
+
+def test_the_shared_polarity_head_is_saved_once_and_put_back_on_load(tiny_model_dir: Path) -> None:
+    assert load_model(tiny_model_dir, "complaint").named_steps["classifier"].sentiment_head == SHARED_POLARITY_HEAD
+    sentiment, complaint = load_models(tiny_model_dir)
+    assert complaint.named_steps["classifier"].sentiment_head is sentiment.named_steps["classifier"].polarity_
+
+
+def test_a_complaint_model_with_a_sentiment_head_of_its_own_keeps_it(tiny_model_dir: Path, tmp_path: Path) -> None:
+    sentiment, complaint = load_models(tiny_model_dir)
+    classifier = complaint.named_steps["classifier"]
+    own_head = copy.deepcopy(classifier.sentiment_head)
+    own_head.coef_ = own_head.coef_ * 2  # no longer the sentiment model's head
+    classifier.sentiment_head = own_head
+    save_models(tmp_path, sentiment, complaint, {name: load_card(tiny_model_dir, name) for name in MODEL_NAMES})
+
+    assert classifier.sentiment_head is own_head  # saving leaves the caller's pipeline as it was
+    _, reloaded = load_models(tmp_path)
+    texts = ["京东客服太差了，我要投诉", "今天天气不错"]
+    assert reloaded.named_steps["classifier"].sentiment_head is not sentiment.named_steps["classifier"].polarity_
+    np.testing.assert_array_equal(reloaded.predict_proba(texts), complaint.predict_proba(texts))
 
 
 def test_bundled_model_names_the_main_grievance_of_a_post_with_two() -> None:

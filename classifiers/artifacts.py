@@ -52,11 +52,20 @@ def save_model(model: Any, card: dict[str, Any], directory: Path, name: str) -> 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.skops"
     skops.io.dump(model, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    card = {**card, "file": path.name, "size_bytes": path.stat().st_size}
+    _write_card({**card, "file": path.name, "size_bytes": path.stat().st_size}, directory, name)
+    return path
+
+
+def _write_card(card: dict[str, Any], directory: Path, name: str) -> None:
     (directory / f"{name}.card.json").write_text(
         json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    return path
+
+
+def record_metrics(directory: Path, metrics: dict[str, dict[str, float]]) -> None:
+    """Write a version's evaluation figures into both of its model cards; the model files stay as they are."""
+    for name in MODEL_NAMES:
+        _write_card({**load_card(directory, name), "metrics": metrics}, directory, name)
 
 
 def load_model(directory: Path, name: str) -> Any:
@@ -97,7 +106,7 @@ def load_models(directory: Path) -> tuple[Any, Any]:
     sentiment, complaint = load_model(directory, "sentiment"), load_model(directory, "complaint")
     try:
         classifier = complaint.named_steps["classifier"]
-        if isinstance(classifier.sentiment_head, str) and classifier.sentiment_head == SHARED_POLARITY_HEAD:
+        if classifier.sentiment_head == SHARED_POLARITY_HEAD:
             classifier.sentiment_head = sentiment.named_steps["classifier"].polarity_
     except (AttributeError, KeyError) as exc:
         raise ModelError(f"{directory}: models are not the expected pipelines") from exc

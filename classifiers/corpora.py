@@ -162,6 +162,7 @@ class ExtraLabel:
 
 
 EXTRA_LABELS = Path(str(resources.files("classifiers") / "resources" / "weibo_brand_extra.jsonl"))
+EXTRA_SOURCE = "weibo_brand_extra"  # the `src` of these posts
 
 
 def weibo_brand_extra(data_dir: Path, labels: Path = EXTRA_LABELS) -> list[ComplaintExample]:
@@ -180,7 +181,7 @@ def weibo_brand_extra(data_dir: Path, labels: Path = EXTRA_LABELS) -> list[Compl
         elif text := strip_emoticons(review):
             example_id = f"weibo_senti_100k/{label.row}"
             examples.append(
-                ComplaintExample(example_id, "weibo_brand_extra", text, label.complaint, label.severity, label.category)
+                ComplaintExample(example_id, EXTRA_SOURCE, text, label.complaint, label.severity, label.category)
             )
     if mismatched:
         logger.warning(

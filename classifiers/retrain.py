@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from classifiers.artifacts import MODEL_NAMES, load_card, model_dir_for, save_models
+from classifiers.artifacts import model_dir_for, record_metrics
 from classifiers.promote import promote_if_better
 from classifiers.train import TrainConfig, new_version, run_training
 from pipeline.config import Settings
@@ -48,8 +48,7 @@ def evaluate_candidate(settings: Settings, candidate: str, limit: int | None = N
     directory = Path(candidate)
     bundle = ModelBundle(directory)
     metrics = evaluate_bundle(bundle, load_eval_sets(settings.corpora_dir, limit=limit))
-    cards = {name: {**load_card(directory, name), "metrics": metrics} for name in MODEL_NAMES}
-    save_models(directory, bundle.sentiment_pipeline, bundle.complaint_pipeline, cards)
+    record_metrics(directory, metrics)
     return {key: value for key, value in metrics.items() if "/" not in key}
 
 

@@ -21,7 +21,7 @@ import sklearn
 from scipy import sparse
 
 from classifiers import corpora
-from classifiers.artifacts import save_models
+from classifiers.artifacts import record_metrics, save_models
 from classifiers.corpora import ComplaintExample, SentimentExample
 from classifiers.models import make_complaint_pipeline, make_sentiment_pipeline
 from classifiers.preprocess import preprocess
@@ -285,7 +285,7 @@ def train_complaint(
     )
     source_weights = {
         "weibo_brand": config.weibo_brand_weight,
-        "weibo_brand_extra": config.weibo_brand_extra_weight,
+        corpora.EXTRA_SOURCE: config.weibo_brand_extra_weight,
         "feedback": config.feedback_weight,
     }
     weights = [source_weights.get(e.src, 1.0) for e in examples]
@@ -300,7 +300,7 @@ def train_complaint(
 
 def _category_label(example: ComplaintExample, config: TrainConfig) -> str:
     """The example's category, or "" (which the category head skips) for an extra post when those are off."""
-    if example.src == "weibo_brand_extra" and not config.weibo_brand_extra_categories:
+    if example.src == corpora.EXTRA_SOURCE and not config.weibo_brand_extra_categories:
         return ""
     return example.category
 
@@ -328,7 +328,6 @@ def write_version(
     version: str,
     data: TrainingData,
     config: TrainConfig,
-    metrics: dict[str, dict[str, float]],
     data_dir: Path,
     seconds: float,
 ) -> Path:
@@ -340,7 +339,7 @@ def write_version(
         "corpora_dir": str(data_dir),
         "training_data": data.counts,
         "config": asdict(config),
-        "metrics": metrics,
+        "metrics": {},  # filled in by `record_metrics` once the version is evaluated
         "evaluation_note": "reporting test splits only; texts in them were removed from training data",
         "known_weaknesses": list(KNOWN_WEAKNESSES),
     }
@@ -382,15 +381,10 @@ def run_training(
     seconds = time.perf_counter() - started
     version = out_dir.name
     write_version(
-        sentiment, complaint, out_dir, version=version, data=data, config=config,
-        metrics={}, data_dir=data_dir, seconds=seconds,
-    )  # fmt: skip
+        sentiment, complaint, out_dir, version=version, data=data, config=config, data_dir=data_dir, seconds=seconds
+    )
     if evaluate:
         progress("evaluating on the reporting test splits")
-        metrics = evaluate_bundle(ModelBundle(out_dir), load_eval_sets(data_dir, limit=config.limit))
-        write_version(
-            sentiment, complaint, out_dir, version=version, data=data, config=config,
-            metrics=metrics, data_dir=data_dir, seconds=seconds,
-        )  # fmt: skip
+        record_metrics(out_dir, evaluate_bundle(ModelBundle(out_dir), load_eval_sets(data_dir, limit=config.limit)))
     progress(f"wrote {out_dir} in {time.perf_counter() - started:.0f} s")
     return out_dir

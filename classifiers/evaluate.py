@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error
+from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, precision_score, recall_score
 
 from classifiers import corpora
 from classifiers.complaint_model import ComplaintPrediction
@@ -76,9 +76,13 @@ def sentiment_metrics(truth: Sequence[int], p_negative: NDArray[np.float64]) -> 
 
 def complaint_metrics(examples: Sequence[ComplaintExample], predicted: ComplaintPrediction) -> dict[str, float]:
     truth_severity = [e.severity for e in examples]
+    truth_complaint = [e.complaint for e in examples]
     return {
         "n": float(len(examples)),
-        "complaint_f1": float(f1_score([e.complaint for e in examples], predicted.is_complaint, zero_division=0)),
+        "complaint_f1": float(f1_score(truth_complaint, predicted.is_complaint, zero_division=0)),
+        # What an analyst sees: how many posts called complaints are complaints, how many complaints are caught.
+        "complaint_precision": float(precision_score(truth_complaint, predicted.is_complaint, zero_division=0)),
+        "complaint_recall": float(recall_score(truth_complaint, predicted.is_complaint, zero_division=0)),
         "severity_macro_f1": float(
             f1_score(truth_severity, predicted.severity, average="macro", labels=[0, 1, 2, 3], zero_division=0)
         ),
@@ -191,6 +195,8 @@ HEADLINE = {
     "macro_f1": "macro-F1",
     "negative_share": "neg share",
     "complaint_f1": "complaint F1",
+    "complaint_precision": "complaint precision",
+    "complaint_recall": "complaint recall",
     "severity_macro_f1": "severity macro-F1",
     "severity_mae": "severity MAE",
     "category_macro_f1": "category macro-F1",

@@ -33,6 +33,28 @@ def test_complaint_metrics_score_severity_as_ordinal_too() -> None:
     assert metrics["severity_macro_f1"] < 1.0
 
 
+def test_complaint_metrics_report_precision_and_recall() -> None:
+    truth = [
+        ComplaintExample("1", "weibo_brand", "a", 1, 2, "service"),
+        ComplaintExample("2", "weibo_brand", "b", 1, 1, "price"),
+        ComplaintExample("3", "weibo_brand", "c", 1, 1, "quality"),
+        ComplaintExample("4", "weibo_brand", "d", 0, 0, "none"),
+    ]
+    # one complaint caught, two missed, one false complaint
+    predicted = ComplaintPrediction(
+        np.array([0.9, 0.1, 0.2, 0.7]),
+        np.array([True, False, False, True]),
+        np.array([2, 0, 0, 1]),
+        ["service", "none", "none", "other"],
+    )
+    metrics = complaint_metrics(truth, predicted)
+    assert metrics["complaint_precision"] == pytest.approx(1 / 2)
+    assert metrics["complaint_recall"] == pytest.approx(1 / 3)
+    table = format_table({"ours": {"complaints_zh_gold": metrics}})
+    assert "| complaints_zh_gold | complaint precision | 4 | 0.500 |" in table
+    assert "| complaints_zh_gold | complaint recall | 4 | 0.333 |" in table
+
+
 def test_table_shows_rows_that_only_one_system_has() -> None:
     table = format_table(
         {

@@ -37,9 +37,9 @@ from simulate import CATEGORIES, DAY, World, make_world
 from pipeline.detect.cascade import CascadeDetector, CascadeRules
 from pipeline.detect.engine import DetectionConfig
 from pipeline.detect.incidents import IncidentBook, IncidentManager, IncidentRules
-from pipeline.detect.records import InMemoryRecords
 from pipeline.detect.surge import SurgeDetector, SurgeRules
 from pipeline.models import SHANGHAI
+from pipeline.store.memory import InMemoryRecords
 
 BASE = datetime(2026, 1, 5, tzinfo=SHANGHAI).timestamp()  # a Monday, 00:00 Asia/Shanghai
 CLASSES = ("bigv", "organic", "surge")

@@ -40,33 +40,33 @@ default_args = {
 def complaint_monitor() -> None:
     @task
     def list_brands() -> list[str]:
-        from pipeline.config import Settings
         from pipeline.cycle import brand_names
+        from pipeline.tasks import task_settings
 
-        return brand_names(Settings())
+        return brand_names(task_settings())
 
     @task(pool=WEIBO_POOL, map_index_template="{{ brand_label }}")
     def collect(brand: str) -> str:
-        from pipeline.config import Settings
         from pipeline.cycle import collect_batch
+        from pipeline.tasks import task_settings
 
         context = get_current_context()
         context["brand_label"] = brand  # type: ignore[typeddict-unknown-key]  # readable mapped-task label
-        return collect_batch(Settings(), brand, context["run_id"], pendulum.now("UTC"))
+        return collect_batch(task_settings(), brand, context["run_id"], pendulum.now("UTC"))
 
     @task
     def enrich(collected_path: str) -> str:
-        from pipeline.config import Settings
         from pipeline.cycle import enrich_batch
+        from pipeline.tasks import task_settings
 
-        return enrich_batch(Settings(), collected_path)
+        return enrich_batch(task_settings(), collected_path)
 
     @task
     def store(enriched_path: str) -> dict[str, int]:
-        from pipeline.config import Settings
         from pipeline.cycle import store_batch
+        from pipeline.tasks import task_settings
 
-        return store_batch(Settings(), enriched_path)
+        return store_batch(task_settings(), enriched_path)
 
     store.expand(enriched_path=enrich.expand(collected_path=collect.expand(brand=list_brands())))
 

@@ -37,21 +37,21 @@ default_args = {
 def daily_briefing() -> None:
     @task
     def list_brands() -> list[str]:
-        from pipeline.config import Settings
         from pipeline.report.deliver import briefing_brands
+        from pipeline.tasks import task_settings
 
-        return briefing_brands(Settings())
+        return briefing_brands(task_settings())
 
     @task(map_index_template="{{ brand_label }}")
     def send_briefing(brand: str) -> str:
-        from pipeline.config import Settings
         from pipeline.report.briefing import briefing_day
         from pipeline.report.deliver import send_daily_briefing
+        from pipeline.tasks import task_settings
 
         context = get_current_context()
         context["brand_label"] = brand  # type: ignore[typeddict-unknown-key]  # readable mapped-task label
         run_after = context["dag_run"].run_after  # set for scheduled and manual runs alike
-        return send_daily_briefing(Settings(), brand, briefing_day(run_after))
+        return send_daily_briefing(task_settings(), brand, briefing_day(run_after))
 
     send_briefing.expand(brand=list_brands())
 

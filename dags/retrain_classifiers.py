@@ -45,25 +45,25 @@ def retrain_classifiers() -> None:
     def train() -> str:
         from classifiers.retrain import train_candidate
         from classifiers.train import TrainConfig
-        from pipeline.config import Settings
+        from pipeline.tasks import task_settings
 
         params = get_current_context()["params"]
         config = TrainConfig(limit=params["limit"], char_bits=params["char_bits"], word_bits=params["word_bits"])
-        return train_candidate(Settings(), config)
+        return train_candidate(task_settings(), config)
 
     @task
     def evaluate(candidate: str) -> dict[str, Any]:
         from classifiers.retrain import evaluate_candidate
-        from pipeline.config import Settings
+        from pipeline.tasks import task_settings
 
-        return evaluate_candidate(Settings(), candidate, limit=get_current_context()["params"]["limit"])
+        return evaluate_candidate(task_settings(), candidate, limit=get_current_context()["params"]["limit"])
 
     @task
     def promote(candidate: str, metrics: dict[str, Any]) -> dict[str, Any]:
         from classifiers.retrain import promote_candidate
-        from pipeline.config import Settings
+        from pipeline.tasks import task_settings
 
-        return promote_candidate(Settings(), candidate)
+        return promote_candidate(task_settings(), candidate)
 
     candidate = train()
     promote(candidate, evaluate(candidate))  # type: ignore[arg-type]  # XComArgs resolve at run time

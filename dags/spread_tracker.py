@@ -40,17 +40,17 @@ default_args = {
 def spread_tracker() -> None:
     @task(pool=WEIBO_POOL)
     def refresh_cascades() -> dict[str, Any]:
-        from pipeline.config import Settings
         from pipeline.detect.monitor import refresh_step
+        from pipeline.tasks import task_settings
 
-        return refresh_step(Settings(), pendulum.now("UTC"))
+        return refresh_step(task_settings(), pendulum.now("UTC"))
 
     @task
     def detect_and_notify(refresh: dict[str, Any]) -> dict[str, Any]:
-        from pipeline.config import Settings
         from pipeline.detect.monitor import detect_step
+        from pipeline.tasks import task_settings
 
-        return detect_step(Settings(), pendulum.now("UTC"))
+        return detect_step(task_settings(), pendulum.now("UTC"))
 
     detect_and_notify(refresh_cascades())  # type: ignore[arg-type]  # XComArg resolves at run time
 

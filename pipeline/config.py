@@ -41,7 +41,9 @@ class WeiboSettings(BaseModel):
     cookie: SecretStr | None = None
     delay_s: float = Field(6.0, ge=0)  # polite delay between requests to one host
     jitter_s: float = Field(2.0, ge=0)
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: float = Field(10.0, gt=0)  # each socket operation (connect, one read)
+    total_timeout_s: float | None = Field(None, gt=0)  # one whole request; default 3 × timeout_s
+    max_response_bytes: int = Field(8 * 1024 * 1024, ge=1)  # a bigger answer is a failure, not read on
     max_retries: int = Field(3, ge=0)
     backoff_s: float = Field(60.0, ge=0)  # first wait after a rate limit; doubles, capped below
     max_backoff_s: float = Field(1800.0, ge=0)
@@ -63,7 +65,9 @@ class MastodonSettings(BaseModel):
     instance: str = "https://mastodon.social"
     token: SecretStr | None = None
     delay_s: float = Field(1.0, ge=0)
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: float = Field(10.0, gt=0)  # each socket operation (connect, one read)
+    total_timeout_s: float | None = Field(None, gt=0)  # one whole request; default 3 × timeout_s
+    max_response_bytes: int = Field(8 * 1024 * 1024, ge=1)
 
 
 class ElasticsearchSettings(BaseModel):
@@ -243,6 +247,17 @@ def load_watchlist(path: Path) -> Watchlist:
         return Watchlist.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc)}") from exc
+
+
+def armed_failpoints() -> dict[str, str]:
+    """Fault points armed for the fault-injection tests (`YUQING_FAILPOINTS=a,b=sleep:2`), name → action
+    ("exit" or "sleep:<seconds>"); see `pipeline.failpoints`."""
+    armed = {}
+    for entry in os.environ.get("YUQING_FAILPOINTS", "").split(","):
+        name, _, action = entry.strip().partition("=")
+        if name:
+            armed[name] = action or "exit"
+    return armed
 
 
 def read_secret(variable: str) -> str | None:

@@ -13,6 +13,7 @@
     │   ├── RateLimited
     │   └── ParseError
     ├── StoreError                   the store failed (SQLite or Elasticsearch)
+    │   └── RecordConflict           a conditional record write lost a race (re-read and retry)
     ├── ModelError                   a classifier artifact is missing or unusable
     └── AlertDeliveryError           one channel failed to deliver one message
 
@@ -74,6 +75,10 @@ class ParseError(SourceError):
 
 class StoreError(YuqingError):
     pass
+
+
+class RecordConflict(StoreError):
+    """A write conditional on a record's version found another version: someone wrote in between."""
 
 
 class ModelError(YuqingError):

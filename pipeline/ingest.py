@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pipeline.enrich.enricher import Enricher, batched
 from pipeline.exceptions import DropPost
 from pipeline.models import Post
-from pipeline.normalise import BrandMatcher, dedup, normalise
+from pipeline.normalise import BrandMatcher, normalise
 from pipeline.store.base import Store, UpsertCounts
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def prepare(posts: Iterable[Post], matcher: BrandMatcher, summary: IngestSummary
             kept.append(normalise(post, matcher))
         except DropPost as drop:
             summary.dropped[drop.reason] += 1
-    return list(dedup(kept))
+    return kept
 
 
 def enrich_missing(posts: list[Post], enricher: Enricher) -> list[Post]:

@@ -1,62 +1,40 @@
 """The data contracts of DESIGN §4: posts, their enrichment, and time helpers.
 
-Posts travel as JSON Lines. `Post.from_dict` is the one place a record is validated; it raises
-`InvalidRecord` naming the problem, and keeps unknown keys in `extra` so nothing a source sent is lost.
+Posts travel as JSON Lines. `Post.from_dict` is the one place a record is validated: the rules are the
+pydantic schema of `pipeline.schema`; a bad record raises `InvalidRecord` naming the field and the problem,
+and unknown keys are kept in `extra` so nothing a source sent is lost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
 
 from pipeline.exceptions import InvalidRecord
+from pipeline.schema import (
+    AUTHOR_SCHEMA,
+    COMPLAINT_SCHEMA,
+    KNOWN_KEYS,
+    METRICS_SCHEMA,
+    SENTIMENT_SCHEMA,
+    AuthorRecord,
+    ComplaintRecord,
+    MetricsRecord,
+    SentimentRecord,
+    check_extra,
+    explain,
+    json_kind,
+    validate_post_record,
+)
+from pipeline.schema import CATEGORIES as CATEGORIES
+from pipeline.schema import SHANGHAI as SHANGHAI
+from pipeline.schema import SentimentLabel as SentimentLabel
+from pipeline.schema import parse_time as parse_time
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-SentimentLabel = Literal["negative", "neutral", "positive"]
 SEVERITY_LABELS: tuple[str, ...] = ("none", "minor", "major", "critical")
-CATEGORIES: tuple[str, ...] = (
-    "quality",
-    "safety",
-    "delivery",
-    "service",
-    "price",
-    "integrity",
-    "privacy",
-    "other",
-    "none",
-)
-_KNOWN_KEYS = frozenset(
-    {
-        "id",
-        "source",
-        "url",
-        "text",
-        "created_at",
-        "fetched_at",
-        "author",
-        "metrics",
-        "repost_of",
-        "brand",
-        "sentiment",
-        "complaint",
-    }
-)
-
-
-def parse_time(value: object, what: str = "time") -> datetime:
-    """Parse an ISO 8601 timestamp; a naive one is taken as Asia/Shanghai (Weibo's own zone)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise InvalidRecord(f"{what} is not an ISO 8601 time: {value!r}") from exc
-    else:
-        raise InvalidRecord(f"{what} is not an ISO 8601 time: {value!r}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 
 
 def format_time(value: datetime) -> str:
@@ -74,15 +52,7 @@ class Author:
 
     @classmethod
     def from_dict(cls, raw: object) -> Author:
-        if not isinstance(raw, dict):
-            raise InvalidRecord(f"author is not an object: {raw!r}")
-        return cls(
-            id=str(raw.get("id", "")),
-            name=str(raw.get("name") or ""),
-            followers=_non_negative_int(raw.get("followers", 0), "author.followers"),
-            verified=bool(raw.get("verified", False)),
-            verified_type=_int(raw.get("verified_type", -1), "author.verified_type"),
-        )
+        return _author(_validated(AUTHOR_SCHEMA, raw, "author"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,15 +72,7 @@ class Metrics:
 
     @classmethod
     def from_dict(cls, raw: object) -> Metrics:
-        if raw is None:
-            return cls()
-        if not isinstance(raw, dict):
-            raise InvalidRecord(f"metrics is not an object: {raw!r}")
-        return cls(
-            reposts=_non_negative_int(raw.get("reposts", 0), "metrics.reposts"),
-            comments=_non_negative_int(raw.get("comments", 0), "metrics.comments"),
-            likes=_non_negative_int(raw.get("likes", 0), "metrics.likes"),
-        )
+        return _metrics(None if raw is None else _validated(METRICS_SCHEMA, raw, "metrics"))
 
     def to_dict(self) -> dict[str, int]:
         return {"reposts": self.reposts, "comments": self.comments, "likes": self.likes}
@@ -123,9 +85,7 @@ class Sentiment:
 
     @classmethod
     def from_dict(cls, raw: object) -> Sentiment:
-        if not isinstance(raw, dict) or raw.get("label") not in ("negative", "neutral", "positive"):
-            raise InvalidRecord(f"sentiment is not a valid enrichment: {raw!r}")
-        return cls(label=raw["label"], score=_probability(raw.get("score", 0.5), "sentiment.score"))
+        return _sentiment(_validated(SENTIMENT_SCHEMA, raw, "sentiment"))
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "score": round(self.score, 4)}
@@ -144,20 +104,7 @@ class Complaint:
 
     @classmethod
     def from_dict(cls, raw: object) -> Complaint:
-        if not isinstance(raw, dict):
-            raise InvalidRecord(f"complaint is not an object: {raw!r}")
-        severity = _int(raw.get("severity", 0), "complaint.severity")
-        if not 0 <= severity <= 3:
-            raise InvalidRecord(f"complaint.severity must be 0-3, got {severity}")
-        category = str(raw.get("category", "none"))
-        if category not in CATEGORIES:
-            raise InvalidRecord(f"complaint.category {category!r} is not one of {', '.join(CATEGORIES)}")
-        return cls(
-            is_complaint=bool(raw.get("is_complaint", False)),
-            probability=_probability(raw.get("probability", 0.0), "complaint.probability"),
-            severity=severity,
-            category=category,
-        )
+        return _complaint(_validated(COMPLAINT_SCHEMA, raw, "complaint"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,36 +144,37 @@ class Post:
 
     @classmethod
     def from_dict(cls, raw: object) -> Post:
-        """Validate one decoded JSON record; raises `InvalidRecord` saying what is wrong."""
+        """Validate one decoded JSON record; raises `InvalidRecord` naming the field and what is wrong."""
         if not isinstance(raw, dict):
-            raise InvalidRecord(f"record is a {type(raw).__name__}, not an object")
-        missing = [key for key in ("id", "text", "created_at") if raw.get(key) in (None, "")]
-        if missing:
-            raise InvalidRecord(f"missing required field(s): {', '.join(missing)}")
-        if not isinstance(raw["text"], str):
-            raise InvalidRecord("text is not a string")
-        post_id = str(raw["id"])
-        source = str(raw.get("source") or (post_id.partition(":")[0] if ":" in post_id else ""))
-        author = raw.get("author")
-        sentiment = raw.get("sentiment")
-        complaint = raw.get("complaint")
-        fetched_at = raw.get("fetched_at")
-        repost_of = raw.get("repost_of")
-        brand = raw.get("brand")
+            raise InvalidRecord(f"record is {json_kind(raw)}, not an object")
+        record = validate_post_record(raw)
+        post_id = record["id"]
+        source = (record.get("source") or "").strip() or (post_id.partition(":")[0] if ":" in post_id else "")
+        if not source:
+            # Without a prefix or a source the id would be stored under a made-up prefix, a different key
+            # than the same post gets from a collector ("weibo:<id>"): the upsert would keep two copies.
+            raise InvalidRecord(
+                f"id {post_id!r} has no source prefix and the record has no source: "
+                f'write the id as "weibo:{post_id}" (or its own source\'s prefix) or add "source": "weibo"'
+            )
+        extra = {} if KNOWN_KEYS.issuperset(raw) else {key: raw[key] for key in raw if key not in KNOWN_KEYS}
+        if extra:
+            check_extra(extra)
+        author, sentiment, complaint = record.get("author"), record.get("sentiment"), record.get("complaint")
         return cls(
             id=post_id,
-            text=raw["text"],
-            created_at=parse_time(raw["created_at"], "created_at"),
+            text=record["text"],
+            created_at=record["created_at"],
             source=source,
-            url=str(raw.get("url") or ""),
-            fetched_at=parse_time(fetched_at, "fetched_at") if fetched_at else None,
-            author=Author.from_dict(author) if author is not None else None,
-            metrics=Metrics.from_dict(raw.get("metrics")),
-            repost_of=str(repost_of) if repost_of else None,
-            brand=str(brand) if brand else None,
-            sentiment=Sentiment.from_dict(sentiment) if sentiment is not None else None,
-            complaint=Complaint.from_dict(complaint) if complaint is not None else None,
-            extra={key: value for key, value in raw.items() if key not in _KNOWN_KEYS},
+            url=record.get("url") or "",
+            fetched_at=record.get("fetched_at"),
+            author=None if author is None else _author(author),
+            metrics=_metrics(record.get("metrics")),
+            repost_of=record.get("repost_of"),
+            brand=record.get("brand") or None,
+            sentiment=None if sentiment is None else _sentiment(sentiment),
+            complaint=None if complaint is None else _complaint(complaint),
+            extra=extra,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -253,27 +201,44 @@ class Post:
         return replace(self, **changes)
 
 
-def _int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InvalidRecord(f"{what} is not a number: {value!r}")
+_Part = TypeVar("_Part", AuthorRecord, MetricsRecord, SentimentRecord, ComplaintRecord)
+
+
+def _validated(schema: TypeAdapter[_Part], raw: object, what: str) -> _Part:
+    """One part of a record on its own (`Author.from_dict`, ...), under the same rules as inside a post."""
     try:
-        return int(value)
-    except ValueError as exc:
-        raise InvalidRecord(f"{what} is not a number: {value!r}") from exc
+        return schema.validate_python(raw)
+    except ValidationError as exc:
+        raise InvalidRecord(explain(exc, root=what)) from None
 
 
-def _non_negative_int(value: object, what: str) -> int:
-    if value is None:
-        return 0
-    number = _int(value, what)
-    if number < 0:
-        raise InvalidRecord(f"{what} is negative: {number}")
-    return number
+def _author(record: AuthorRecord) -> Author:
+    verified_type = record.get("verified_type")
+    return Author(
+        id=record.get("id") or "",
+        name=record.get("name") or "",
+        followers=record.get("followers") or 0,  # an unknown follower count reads as 0 for now
+        verified=bool(record.get("verified")),
+        verified_type=-1 if verified_type is None else verified_type,
+    )
 
 
-def _probability(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidRecord(f"{what} is not a number: {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise InvalidRecord(f"{what} must be within 0-1, got {value}")
-    return float(value)
+def _metrics(record: MetricsRecord | None) -> Metrics:
+    if not record:
+        return Metrics()
+    return Metrics(
+        reposts=record.get("reposts") or 0, comments=record.get("comments") or 0, likes=record.get("likes") or 0
+    )
+
+
+def _sentiment(record: SentimentRecord) -> Sentiment:
+    return Sentiment(label=record["label"], score=record.get("score", 0.5))
+
+
+def _complaint(record: ComplaintRecord) -> Complaint:
+    return Complaint(
+        is_complaint=record.get("is_complaint", False),
+        probability=record.get("probability", 0.0),
+        severity=record.get("severity", 0),
+        category=record.get("category", "none"),
+    )

@@ -12,8 +12,10 @@ import requests
 
 from pipeline.config import ChannelConfig
 from pipeline.exceptions import AlertDeliveryError
+from pipeline.http_limits import HttpLimits, LimitExceeded, bounded_request
 
 Clock = Callable[[], float]  # seconds since the epoch; injected so signatures can be tested
+MAX_ANSWER_BYTES = 1024 * 1024  # robots answer a few bytes of JSON; more is not a receiver we know
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +24,13 @@ class AlertMessage:
 
     subject: str
     text: str  # plain text
-    markdown: str  # DingTalk / WeCom / Slack flavoured markdown
+    markdown: str  # DingTalk / WeCom flavoured markdown
     html: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)  # the alert contract document, for webhooks
+    slack: str | None = None  # Slack mrkdwn, escaped the way Slack reads text; None: made from subject and text
+    # The same for every attempt to deliver one notification (its notification id): receivers that honour it
+    # (webhook `Idempotency-Key`, e-mail `Message-ID`, the file channel) drop a repeat after a crash.
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +64,19 @@ class Alerter(ABC):
     def _fail(self, problem: str) -> AlertDeliveryError:
         return AlertDeliveryError(f"channel {self.name!r} ({self.kind}): {problem}")
 
-    def _post_json(self, url: str, body: dict[str, Any]) -> requests.Response:
-        """POST JSON (timeout, no redirects); non-2xx and transport errors raise AlertDeliveryError."""
+    def _post_json(self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
+        """POST JSON (timeout, no redirects); non-2xx and transport errors raise AlertDeliveryError.
+
+        The whole exchange is bounded (`pipeline.http_limits`): a receiver that drips its answer or sends
+        a huge one fails this channel within 3 × `timeout_s` instead of holding the dispatcher.
+        """
+        limits = HttpLimits.of(self.config.timeout_s, None, MAX_ANSWER_BYTES)
         try:
-            response = self.http.post(url, json=body, timeout=self.config.timeout_s, allow_redirects=False)
+            response = bounded_request(
+                self.http, "POST", url, limits, json=body, headers=headers, allow_redirects=False
+            )
+        except LimitExceeded as exc:
+            raise self._fail(f"request failed: {exc}") from exc
         except requests.RequestException as exc:
             raise self._fail(f"request failed: {type(exc).__name__}") from exc
         if not 200 <= response.status_code < 300:

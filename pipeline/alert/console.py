@@ -6,6 +6,7 @@ import sys
 from typing import Any, TextIO
 
 from pipeline.alert.base import Alerter, AlertMessage
+from pipeline.safe_text import disarm
 
 
 class ConsoleAlerter(Alerter):
@@ -17,5 +18,6 @@ class ConsoleAlerter(Alerter):
 
     def send(self, message: AlertMessage) -> None:
         stream = self.stream or sys.stdout
-        stream.write(f"{message.text}\n{'-' * 60}\n")
+        # Disarmed: a control character from a post could move the cursor or add a hyperlink in a terminal.
+        stream.write(f"{disarm(message.text)}\n{'-' * 60}\n")
         stream.flush()

@@ -8,6 +8,7 @@ import hmac
 from urllib.parse import quote_plus
 
 from pipeline.alert.base import Alerter, AlertMessage
+from pipeline.safe_text import disarm
 
 
 def dingtalk_signature(timestamp_ms: int, secret: str) -> str:
@@ -30,7 +31,9 @@ class DingTalkAlerter(Alerter):
         return f"{url}{separator}timestamp={timestamp}&sign={dingtalk_signature(timestamp, secret)}"
 
     def send(self, message: AlertMessage) -> None:
-        body = {"msgtype": "markdown", "markdown": {"title": message.subject, "text": message.markdown}}
+        # The title shows in notifications as plain text; both are disarmed (the renderer escaped each field).
+        title, text = disarm(" ".join(message.subject.split())), disarm(message.markdown)
+        body = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
         answer = self._json_of(self._post_json(self.signed_url(), body))
         if answer.get("errcode", 0) != 0:
             raise self._fail(f"errcode {answer.get('errcode')}: {answer.get('errmsg')}")

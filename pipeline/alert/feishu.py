@@ -8,6 +8,7 @@ import hmac
 from typing import Any
 
 from pipeline.alert.base import Alerter, AlertMessage
+from pipeline.safe_text import disarm
 
 
 def feishu_signature(timestamp_s: int, secret: str) -> str:
@@ -20,7 +21,8 @@ class FeishuAlerter(Alerter):
     kind = "feishu"
 
     def body(self, message: AlertMessage) -> dict[str, Any]:
-        body: dict[str, Any] = {"msg_type": "text", "content": {"text": message.text}}
+        # A Feishu text message reads <at user_id="all"> as a mention: the text goes out disarmed.
+        body: dict[str, Any] = {"msg_type": "text", "content": {"text": disarm(message.text)}}
         secret = self.config.secret()
         if secret:
             timestamp = int(self.clock())

@@ -1,11 +1,31 @@
-"""How an incident notification reads: subject, plain text, markdown and HTML, all saying why it fired."""
+"""How an incident notification reads: subject, plain text, markdown, Slack mrkdwn and HTML, all saying why it
+fired.
+
+The system's own words are written as they are; every field of the notification (reason, brand, post ids,
+URLs, ...) may carry a stranger's text and goes through `pipeline.safe_text` for the syntax at hand. A post is
+linked only when its URL passes the link policy; otherwise its id is shown without a link.
+"""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from pipeline.alert.base import AlertMessage
+from pipeline.safe_text import (
+    DEFAULT_LINKS,
+    LinkPolicy,
+    disarm,
+    disarm_document,
+    escape_slack,
+    html_text,
+    markdown_text,
+    plain_text,
+    slack_text,
+)
+
+Field = Callable[[str], str]  # one untrusted field → inert text in one syntax
 
 _EVENT_WORDS = {
     "opened": "New incident",
@@ -15,50 +35,124 @@ _EVENT_WORDS = {
 }
 
 
-def subject_of(notification: dict[str, Any]) -> str:
-    event = _EVENT_WORDS.get(str(notification.get("event")), str(notification.get("event")))
+def _subject(notification: dict[str, Any], field: Field) -> str:
+    event = _EVENT_WORDS.get(str(notification.get("event"))) or field(str(notification.get("event")))
     what = "spreading post" if notification.get("kind") == "cascade" else "surge of complaints"
     category = notification.get("category")
-    topic = f" ({category})" if category else ""
-    return f"[{notification.get('priority')}] {event}: {what} about {notification.get('brand')}{topic}"
+    topic = f" ({field(str(category))})" if category else ""
+    priority, brand = field(str(notification.get("priority"))), field(str(notification.get("brand")))
+    return f"[{priority}] {event}: {what} about {brand}{topic}"
 
 
-def _links(notification: dict[str, Any]) -> list[tuple[str, str]]:
+def subject_of(notification: dict[str, Any], links: LinkPolicy = DEFAULT_LINKS) -> str:
+    return _subject(notification, lambda value: plain_text(value, links))
+
+
+def _body(notification: dict[str, Any], field: Field) -> list[str]:
+    """The reason and the facts, each field through `field`."""
+
+    def value(key: str) -> str:
+        return field(str(notification.get(key, "")))
+
+    lines = [
+        value("reason"),
+        "",
+        f"Incident: {value('incident_id')}  status: {value('status')}",
+        f"Opened: {value('opened_at')}  updated: {value('updated_at')}",
+    ]
+    predicted = notification.get("predicted_reposts")
+    if isinstance(predicted, int | float):
+        lines.append(f"Predicted reposts within 24 h: {predicted:,}")
+    elif predicted is not None:
+        lines.append(f"Predicted reposts within 24 h: {value('predicted_reposts')}")
+    return lines
+
+
+def _links(notification: dict[str, Any], links: LinkPolicy) -> list[tuple[str, str | None]]:
+    """(post id, link target or None) of the first five posts; None when the URL may not be linked."""
     posts = list(notification.get("posts") or [])
     urls = list(notification.get("urls") or [])
-    return [(post, urls[i] if i < len(urls) and urls[i] else "") for i, post in enumerate(posts)][:5]
+    pairs = []
+    for i, post in enumerate(posts[:5]):
+        url = urls[i] if i < len(urls) else None
+        pairs.append((str(post), links.target(url) if isinstance(url, str) else None))
+    return pairs
 
 
-def render(notification: dict[str, Any]) -> AlertMessage:
+def safe_payload(notification: dict[str, Any], links: LinkPolicy = DEFAULT_LINKS) -> dict[str, Any]:
+    """The alert contract document as webhooks and files get it: every string disarmed and defanged, and
+    each of `urls` either a URL that may be linked or null."""
+    document: dict[str, Any] = disarm_document(notification, links)
+    if isinstance(notification.get("urls"), list):
+        document["urls"] = [links.target(url) if isinstance(url, str) else None for url in notification["urls"]]
+    return document
+
+
+def render(notification: dict[str, Any], links: LinkPolicy = DEFAULT_LINKS) -> AlertMessage:
     """Render one notification (alert contract + `event`) for every channel."""
-    subject = subject_of(notification)
-    predicted = notification.get("predicted_reposts")
-    facts = [
-        f"Incident: {notification.get('incident_id')}  status: {notification.get('status')}",
-        f"Opened: {notification.get('opened_at')}  updated: {notification.get('updated_at')}",
-    ]
-    if predicted is not None:
-        facts.append(f"Predicted reposts within 24 h: {predicted:,}")
-    links = _links(notification)
-    text_lines = [subject, "", str(notification.get("reason", "")), "", *facts, "", "Top posts:"]
-    text_lines += [f"- {url or post}" for post, url in links] or ["- (none)"]
-    md_lines = [f"### {subject}", "", str(notification.get("reason", "")), ""]
-    md_lines += [f"- {fact}" for fact in facts]
-    md_lines += ["", "**Top posts:**"] + [f"- [{post}]({url})" if url else f"- {post}" for post, url in links]
+    posts = _links(notification, links)
+
+    def plain(value: str) -> str:
+        return plain_text(value, links)
+
+    def md(value: str) -> str:
+        return markdown_text(value, links)
+
+    def slack(value: str) -> str:
+        return slack_text(value, links)
+
+    def in_html(value: str) -> str:
+        return html_text(value, links)
+
+    subject = _subject(notification, plain)
+    text_lines = [subject, "", *_body(notification, plain), "", "Top posts:"]
+    text_lines += [f"- {target or plain(post)}" for post, target in posts] or ["- (none)"]
+
+    slack_subject = _subject(notification, slack)
+    slack_lines = [f"*{slack_subject}*", slack_subject, "", *_body(notification, slack), "", "Top posts:"]
+    # Slack links a bare allowed URL by itself; of its characters only & needs an entity (< > * are encoded).
+    slack_lines += [f"- {target.replace('&', '&amp;') if target else slack(post)}" for post, target in posts]
+    slack_lines += [] if posts else ["- (none)"]
+
+    reason, *facts = _body(notification, md)
+    md_lines = [f"### {_subject(notification, md)}", "", reason, "", *(f"- {fact}" for fact in facts if fact)]
+    md_lines += ["", "**Top posts:**"]
+    md_lines += [f"- [{md(post)}]({target})" if target else f"- {md(post)}" for post, target in posts]
+
+    reason, *facts = _body(notification, in_html)
     items = "".join(
-        f'<li><a href="{html.escape(url)}">{html.escape(post)}</a></li>' if url else f"<li>{html.escape(post)}</li>"
-        for post, url in links
+        f'<li><a href="{html.escape(target, quote=True)}">{in_html(post)}</a></li>'
+        if target
+        else f"<li>{in_html(post)}</li>"
+        for post, target in posts
     )
     html_body = (
-        f"<h3>{html.escape(subject)}</h3><p>{html.escape(str(notification.get('reason', '')))}</p>"
+        f"<h3>{_subject(notification, in_html)}</h3><p>{reason}</p>"
         + "<ul>"
-        + "".join(f"<li>{html.escape(fact)}</li>" for fact in facts)
+        + "".join(f"<li>{fact}</li>" for fact in facts if fact)
         + "</ul>"
         + f"<p><b>Top posts:</b></p><ul>{items}</ul>"
     )
-    return AlertMessage(subject, "\n".join(text_lines), "\n".join(md_lines), html_body, dict(notification))
+    return AlertMessage(
+        subject,
+        "\n".join(text_lines),
+        "\n".join(md_lines),
+        html_body,
+        safe_payload(notification, links),
+        slack="\n".join(slack_lines),
+        idempotency_key=str(notification.get("notification_id") or "") or None,
+    )
 
 
 def plain_message(subject: str, text: str, html_body: str | None = None) -> AlertMessage:
-    """A message that is not about an incident (the daily briefing)."""
-    return AlertMessage(subject, text, f"### {subject}\n\n{text}", html_body, {"subject": subject, "text": text})
+    """A message that is not about an incident (the daily briefing). Its renderer wrote it, escaping every
+    stranger's field for markdown and HTML already; here it is only disarmed, and made inert for Slack."""
+    subject, text = disarm(" ".join(subject.split())), disarm(text)
+    return AlertMessage(
+        subject,
+        text,
+        f"### {subject}\n\n{text}",
+        html_body,
+        {"subject": subject, "text": text},
+        slack=f"*{escape_slack(subject)}*\n{escape_slack(text)}",
+    )

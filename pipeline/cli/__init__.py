@@ -18,11 +18,13 @@ from pipeline.cli import (
     es_commands,
     ingest_commands,
     model_commands,
+    monitor_commands,
     query_commands,
     report_commands,
 )
 from pipeline.config import Settings
 from pipeline.exceptions import YuqingError
+from pipeline.log_redaction import install_redaction
 
 # Explicit list, no import magic: each module adds its sub-commands to the parser.
 COMMAND_MODULES = [
@@ -34,6 +36,7 @@ COMMAND_MODULES = [
     report_commands,
     model_commands,
     alert_commands,
+    monitor_commands,
 ]
 
 
@@ -58,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = Settings()
+        install_redaction(settings)  # before any request is logged; it needs the settings to know the secrets
         code: int = args.handler(args, settings)
     except YuqingError as exc:
         print(f"yuqing: error: {exc}", file=sys.stderr)

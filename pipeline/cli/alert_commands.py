@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 from pipeline.cli.common import Progress, parse_duration, report_bad_lines
 from pipeline.config import Settings, load_watchlist
 from pipeline.exceptions import ConfigError
-from pipeline.jsonl import read_posts
+from pipeline.jsonl import atomic_writer, read_posts
 from pipeline.models import SHANGHAI, Post, format_time
 
 
@@ -32,20 +33,38 @@ def register(commands: Any) -> None:
     listing.add_argument("--status", choices=["open", "acknowledged", "resolved"])
     listing.add_argument("--brand")
     listing.set_defaults(handler=run_list)
+    show = actions.add_parser("show", help="one incident as JSON, with its timeline and deliveries")
+    show.add_argument("incident_id")
+    show.set_defaults(handler=run_show)
     for name, helptext, handler in (
-        ("show", "one incident as JSON, with its deliveries", run_show),
         ("ack", "acknowledge an incident (stops escalation)", run_ack),
         ("resolve", "resolve an incident by hand and send the resolved message", run_resolve),
     ):
         action = actions.add_parser(name, help=helptext)
         action.add_argument("incident_id")
+        action.add_argument("--by", default=_person(), help="who does it, for the timeline (default: your login)")
         action.set_defaults(handler=handler)
     silence = actions.add_parser("silence", help="hold back notifications of a brand or an incident")
-    target = silence.add_mutually_exclusive_group(required=True)
+    _add_target(silence)
+    silence.add_argument("--for", dest="duration", default="2h", help="how long (default 2h)")
+    silence.add_argument("--by", default=_person(), help="who does it (default: your login)")
+    silence.set_defaults(handler=run_silence)
+    unsilence = actions.add_parser("unsilence", help="end a silence early")
+    _add_target(unsilence)
+    unsilence.set_defaults(handler=run_unsilence)
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--brand")
     target.add_argument("--incident")
-    silence.add_argument("--for", dest="duration", default="2h", help="how long (default 2h)")
-    silence.set_defaults(handler=run_silence)
+
+
+def _person() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        return "cli"
 
 
 def _now() -> datetime:
@@ -75,7 +94,7 @@ def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
 
     tick = parse_duration(args.tick)
     watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
-    reader = read_posts(args.posts)
+    reader = read_posts(args.posts, log_errors=False)  # report_bad_lines names them, once each
     posts = list(reader)
     report_bad_lines(reader)
     posts = _enriched(posts, settings)
@@ -87,8 +106,7 @@ def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
         config=detection_config(settings.detection),  # the same detectors as production, overrides included
         progress=lambda clock, done: progress.update(f"{format_time(clock.astimezone(SHANGHAI))}  {done} posts"),
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8") as handle:
+    with atomic_writer(args.out) as handle:  # an existing file is replaced only by a complete one
         for notification in result.notifications:
             handle.write(json.dumps(notification, ensure_ascii=False) + "\n")
     for notification in result.notifications:
@@ -152,44 +170,51 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 def run_ack(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.detect.incidents import acknowledge
 
-    store = _store(settings)
-    try:
-        incident = acknowledge(store, args.incident_id, _now())
-    finally:
-        store.close()
+    with _store(settings) as store:
+        incident = acknowledge(store, args.incident_id, _now(), args.by)
     if incident is None:
         raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
-    print(f"{incident.incident_id}: {incident.status}")
+    print(
+        f"{incident.incident_id}: {incident.status}"
+        + (f" by {incident.acknowledged_by}" if incident.acknowledged_by else "")
+    )
     return 0
 
 
 def run_resolve(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.alert.dispatch import Dispatcher
     from pipeline.detect.incidents import resolve_by_hand
+    from pipeline.safe_text import LinkPolicy
 
     now = _now()
-    store = _store(settings)
-    try:
-        outcome = resolve_by_hand(store, args.incident_id, now)
-        if outcome is None:
+    with _store(settings) as store:
+        before = store.get_record("incident", args.incident_id)
+        incident = resolve_by_hand(store, args.incident_id, now, args.by)
+        if incident is None:
             raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
-        incident, notification = outcome
-        if notification:
-            report = Dispatcher(settings.watchlist_config, store).dispatch([notification], now)
-            print(f"{incident.incident_id}: resolved ({report.sent} sent, {report.failed} failed)")
-        else:
+        if before is not None and before.get("status") == "resolved":
             print(f"{incident.incident_id}: already resolved")
-    finally:
-        store.close()
+            return 0
+        # The resolved message is in the incident's outbox; deliver it (and anything else still due) now.
+        report = Dispatcher(settings.watchlist_config, store, links=LinkPolicy.from_settings(settings)).run(now)
+    print(f"{incident.incident_id}: resolved by {incident.resolved_by} ({report.sent} sent, {report.failed} failed)")
     return 0
+
+
+def _silence_key(args: argparse.Namespace, settings: Settings) -> str:
+    if args.brand:
+        settings.watchlist_config.brand(args.brand)  # an unknown brand is an error, not a silence of nothing
+        return f"brand:{args.brand}"
+    return f"incident:{args.incident}"
 
 
 def run_silence(args: argparse.Namespace, settings: Settings) -> int:
     now = _now()
     until = now + parse_duration(args.duration)
-    target = f"brand:{args.brand}" if args.brand else f"incident:{args.incident}"
-    store = _store(settings)
-    try:
+    target = _silence_key(args, settings)
+    with _store(settings) as store:
+        if args.incident and store.get_record("incident", args.incident) is None:
+            raise ConfigError(f"no incident {args.incident!r} (see `yuqing alerts list`)")
         store.put_record(
             "silence",
             target,
@@ -198,9 +223,18 @@ def run_silence(args: argparse.Namespace, settings: Settings) -> int:
                 "incident_id": args.incident,
                 "until": format_time(until.astimezone(SHANGHAI)),
                 "created_at": format_time(now.astimezone(SHANGHAI)),
+                "by": args.by,
             },
         )
-    finally:
-        store.close()
     print(f"silenced {target} until {format_time(until.astimezone(SHANGHAI))}")
+    return 0
+
+
+def run_unsilence(args: argparse.Namespace, settings: Settings) -> int:
+    target = _silence_key(args, settings)
+    with _store(settings) as store:
+        if store.get_record("silence", target) is None:
+            raise ConfigError(f"no silence on {target}")
+        store.delete_record("silence", target)
+    print(f"unsilenced {target}")
     return 0

@@ -75,6 +75,9 @@ def run_collect(args: argparse.Namespace, settings: Settings) -> int:
         kinds = ", ".join(sorted(summary.blocked))
         print(f"collect: BLOCKED ({kinds}): results are incomplete, not empty", file=sys.stderr)
         return EXIT_BLOCKED
-    if summary.failed and not result.posts:
+    if result.stopped_by or (summary.failed and not result.posts):
+        # A source stopped by an error (network, a format change, ...) delivered only part of the window.
+        kinds = ", ".join(sorted(summary.failed))
+        print(f"collect: FAILED ({kinds}): results are incomplete, not empty", file=sys.stderr)
         return EXIT_FAILED
     return 0

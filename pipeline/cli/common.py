@@ -13,6 +13,7 @@ from pipeline.models import parse_time
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+NAMED_BAD_LINES = 20  # a broken file gets a readable report, not one line per bad line
 
 
 def parse_duration(text: str) -> timedelta:
@@ -20,13 +21,19 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip().lower())
     if not match:
         raise ConfigError(f"not a duration: {text!r} (use e.g. 30m, 1h, 7d)")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    except OverflowError:  # beyond timedelta's 999,999,999 days
+        raise ConfigError(f"duration too long: {text!r}") from None
 
 
 def parse_moment(text: str, now: datetime | None = None) -> datetime:
     """An ISO 8601 time, or a duration meaning that long ago ('7d' = seven days before now)."""
     if _DURATION.match(text.strip().lower()):
-        return (now or datetime.now(UTC)) - parse_duration(text)
+        try:
+            return (now or datetime.now(UTC)) - parse_duration(text)
+        except OverflowError:  # before the year 1
+            raise ConfigError(f"duration too long: {text!r}") from None
     try:
         return parse_time(text, "time")
     except Exception as exc:
@@ -51,11 +58,13 @@ class Progress:
 
 
 def report_bad_lines(reader: PostReader) -> None:
-    """Name every skipped line (up to the reader's cap) and the counts by reason."""
-    for error in reader.errors:
+    """Name the first `NAMED_BAD_LINES` skipped lines, then how many more and the counts by reason, then any
+    advice about the whole file. Each line is named once: the reader itself logs nothing (`log_errors`)."""
+    for error in reader.errors[:NAMED_BAD_LINES]:
         print(f"skipped {error}", file=sys.stderr)
-    if reader.skipped > len(reader.errors):
-        print(f"... and {reader.skipped - len(reader.errors)} more skipped lines", file=sys.stderr)
+    if reader.skipped > NAMED_BAD_LINES:
+        print(f"... and {reader.skipped - NAMED_BAD_LINES} more", file=sys.stderr)
     if reader.skipped:
-        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(reader.error_counts.items()))
-        print(f"skipped {reader.skipped} bad lines ({reasons})", file=sys.stderr)
+        print(f"skipped {reader.skipped} bad lines ({reader.summary()})", file=sys.stderr)
+    for note in reader.notes:
+        print(note, file=sys.stderr)

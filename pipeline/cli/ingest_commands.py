@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pipeline.cli.common import Progress, report_bad_lines
 from pipeline.config import Settings, load_watchlist
 from pipeline.enrich.registry import SCORER_NAMES, make_enricher
 from pipeline.ingest import IngestSummary, ingest
-from pipeline.jsonl import read_posts, write_post_lines
+from pipeline.jsonl import atomic_writer, read_posts, require_readable, write_post_lines
+from pipeline.models import Post
 from pipeline.normalise import BrandMatcher
 from pipeline.store import open_store
 
@@ -37,7 +39,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
-    reader = read_posts(args.input)
+    require_readable(args.input)
+    reader = read_posts(args.input, log_errors=False)  # report_bad_lines names them, once each
     store = open_store(settings, args.store)
     progress = Progress("ingest")
     try:
@@ -56,21 +59,30 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_classify(args: argparse.Namespace, settings: Settings) -> int:
-    """Enrich every valid post as it is (no brand filter: classify is a pure function of the text)."""
-    reader = read_posts(args.input)
+    """Enrich every valid post as it is (no brand filter: classify is a pure function of the text).
+
+    The output replaces its file only when every post is written, so a failure leaves an existing file as it
+    was, and `--in x --out x` rewrites x in place.
+    """
+    require_readable(args.input)  # before the models load and before anything is written
+    reader = read_posts(args.input, log_errors=False)
     enricher = make_enricher(args.scorer or settings.scorer)
-    progress = Progress("classify")
-    summary = IngestSummary()
-    output = sys.stdout if str(args.output) == "-" else args.output.open("w", encoding="utf-8")
-    try:
-        for post in enricher.enrich_stream(reader):
-            write_post_lines(output, [post])
-            summary.read += 1
-            if summary.read % 512 == 0:
-                progress.update(f"{summary.read:,} posts classified")
-    finally:
-        if output is not sys.stdout:
-            output.close()
+    if str(args.output) == "-":
+        summary = _classify_to(sys.stdout, enricher.enrich_stream(reader))
+    else:
+        with atomic_writer(args.output) as output:
+            summary = _classify_to(output, enricher.enrich_stream(reader))
     report_bad_lines(reader)
     print(f"classified {summary.read} posts; skipped {reader.skipped} bad lines", file=sys.stderr)
     return 0
+
+
+def _classify_to(output: IO[str], posts: Iterable[Post]) -> IngestSummary:
+    progress = Progress("classify")
+    summary = IngestSummary()
+    for post in posts:
+        write_post_lines(output, [post])
+        summary.read += 1
+        if summary.read % 512 == 0:
+            progress.update(f"{summary.read:,} posts classified")
+    return summary

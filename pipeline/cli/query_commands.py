@@ -32,9 +32,23 @@ def register(commands: Any) -> None:
     parser.add_argument("--brand")
     parser.add_argument("--since", help="ISO time or duration ago")
     parser.add_argument("--until", help="ISO time or duration ago")
-    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--limit", type=_limit, default=20, help=f"how many posts, 1-{MAX_LIMIT} (default 20)")
     _add_output(parser)
     parser.set_defaults(handler=run_search)
+
+
+MAX_LIMIT = 1000
+
+
+def _limit(text: str) -> int:
+    """--limit within 1..MAX_LIMIT, refused by argparse with a clear message otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT}, got {text}")
+    return value
 
 
 def _add_output(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.exceptions import ConfigError
 from pipeline.report import briefing_day, build_briefing, render_html, render_markdown
+from pipeline.safe_text import LinkPolicy
 from pipeline.store import open_store
 
 
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         briefing = build_briefing(store, args.brand, day)
     finally:
         store.close()
-    document = render_html(briefing) if args.format == "html" else render_markdown(briefing)
+    links = LinkPolicy.from_settings(settings)
+    document = render_html(briefing, links) if args.format == "html" else render_markdown(briefing, links)
     if args.out is None:
         sys.stdout.write(document)
         return 0

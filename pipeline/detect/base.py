@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 DetectorKind = Literal["cascade", "surge"]
 
@@ -51,18 +51,6 @@ class CheckResult:
 
     hits: list[Hit]
     active: set[str]
-
-
-class RecordStore(Protocol):
-    """The part of `pipeline.store.base.Store` that detection state needs (incidents, deliveries, ...)."""
-
-    def put_record(self, kind: Any, key: str, doc: dict[str, Any]) -> None: ...
-
-    def get_record(self, kind: Any, key: str) -> dict[str, Any] | None: ...
-
-    def list_records(self, kind: Any, where: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
-
-    def delete_record(self, kind: Any, key: str) -> None: ...
 
 
 def epoch(moment: datetime) -> float:

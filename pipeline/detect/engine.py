@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline.config import DetectionSettings, Watchlist
-from pipeline.detect.base import RecordStore
 from pipeline.detect.cascade import CascadeDetector, CascadeRules
 from pipeline.detect.incidents import Incident, IncidentBook, IncidentManager, IncidentRules
 from pipeline.detect.surge import SurgeDetector, SurgeRules
 from pipeline.exceptions import ConfigError
 from pipeline.models import Post
+from pipeline.store.records import RecordStore
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ def detection_config(overrides: DetectionSettings | None = None) -> DetectionCon
 
 
 def escalation_policy(watchlist: Watchlist | None) -> Any:
-    """How long a P1/P2 incident of a brand may stay unacknowledged before its route escalates."""
+    """How long a P1/P2 incident of a brand may stay unacknowledged before a route escalates: the shortest
+    delay of the brand's routes (its route and its urgent route) that have an `escalate_to`."""
 
     def delay(incident: Incident) -> timedelta | None:
         if watchlist is None:
@@ -65,11 +66,9 @@ def escalation_policy(watchlist: Watchlist | None) -> Any:
             brand = watchlist.brand(incident.brand)
         except ConfigError:  # a brand removed from the watchlist simply has no escalation
             return None
-        route_name = brand.urgent_route or brand.route
-        route = watchlist.routes.get(route_name)
-        if route is None or route.escalate_to is None:
-            return None
-        return timedelta(minutes=route.escalate_after_minutes)
+        routes = [watchlist.routes.get(name) for name in (brand.route, brand.urgent_route) if name]
+        delays = [timedelta(minutes=route.escalate_after_minutes) for route in routes if route and route.escalate_to]
+        return min(delays, default=None)
 
     return delay
 
@@ -84,12 +83,15 @@ class DetectionEngine:
         config: DetectionConfig | None = None,
         *,
         history_start: datetime | None = None,
+        outbox: bool = True,
     ) -> None:
         self.config = config or DetectionConfig()
         self.watchlist = watchlist
         self.cascades = CascadeDetector(self.config.cascade)
         self.surges = SurgeDetector(self.config.surge, history_start=history_start)
-        self.incidents = IncidentManager(IncidentBook(records), self.config.incidents, escalation_policy(watchlist))
+        self.incidents = IncidentManager(
+            IncidentBook(records, outbox=outbox), self.config.incidents, escalation_policy(watchlist)
+        )
         self._brands = {brand.name for brand in watchlist.brands} if watchlist else None
         self.observed = 0
 

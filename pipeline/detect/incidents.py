@@ -6,6 +6,12 @@ rises, when a P1/P2 stays unacknowledged past its route's escalation delay, and 
 no activity above the lower quiet level for `resolve_after`, which is the hysteresis. State changes per
 incident are capped per hour. Incidents live in the store (`kind="incident"`), so a restarted process picks
 up exactly where the last one stopped and never pages twice for the same state.
+
+Every change is written per incident with compare-and-set (`IncidentBook.change`): when a person acknowledged,
+resolved or silenced an incident while a cycle ran, the cycle's write conflicts, and its decision is made
+again on the fresh copy, so what a person did is never undone. A notification is appended to the incident's
+`outbox` in the same write as the state change that caused it: a crash after deciding can neither lose the
+page (the dispatcher drains every outbox) nor send it twice (deliveries are keyed by notification id).
 """
 
 from __future__ import annotations
@@ -18,13 +24,18 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pipeline.detect.base import Hit, RecordStore
+from pipeline.detect.base import Hit
+from pipeline.exceptions import RecordConflict
+from pipeline.failpoints import failpoint
 from pipeline.models import SHANGHAI, format_time, parse_time
+from pipeline.store.records import NEW, RecordStore, update_record
 
 logger = logging.getLogger(__name__)
 
 Status = Literal["open", "acknowledged", "resolved"]
 Event = Literal["opened", "updated", "escalated", "resolved"]
+Notification = dict[str, Any]  # the alert contract of DESIGN §4 plus `event` and `notification_id`
+MACHINE = "yuqing"  # the actor of decisions taken by detection, in incident timelines
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
@@ -40,7 +51,10 @@ class IncidentRules:
 
 @dataclass
 class Incident:
-    """One incident; `to_doc` is the alert contract of DESIGN §4 plus the bookkeeping fields."""
+    """One incident; `to_doc` is the alert contract of DESIGN §4 plus the bookkeeping fields.
+
+    Fields are replaced, never changed in place (`self.posts = [...]`, not `self.posts.append(...)`): a
+    shallow copy is then a snapshot, which is what `IncidentBook.change` compares a decision against."""
 
     incident_id: str
     kind: str
@@ -65,7 +79,11 @@ class Incident:
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
     escalated_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_by: str | None = None  # MACHINE when detection resolved it, else the person who did
     changes: list[datetime] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # {at, event, by, reason}, oldest first
+    outbox: list[Notification] = field(default_factory=list)  # decided, not yet queued for delivery
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {}
@@ -76,6 +94,7 @@ class Incident:
             elif spec.name == "changes":
                 value = [format_time(moment.astimezone(SHANGHAI)) for moment in value]
             doc[spec.name] = value
+        doc["outbox_pending"] = bool(self.outbox)  # a plain field the dispatcher can filter on in any store
         return doc
 
     @classmethod
@@ -95,8 +114,20 @@ class Incident:
         values["changes"] = [parse_time(moment, "changes") for moment in values.get("changes", [])]
         return cls(**values)
 
-    def alert(self, event: Event, reason: str) -> dict[str, Any]:
-        """The notification for one event: the alert contract, `event`, and a plain-words `reason`."""
+    def snapshot(self) -> Incident:
+        """A copy that later changes to this incident do not reach (its fields are replaced, never mutated)."""
+        copied = Incident.__new__(Incident)
+        copied.__dict__.update(self.__dict__)
+        return copied
+
+    def record(self, at: datetime, event: str, by: str, reason: str = "") -> None:
+        """Add a line to the timeline people read in `alerts show` and the console."""
+        entry = {"at": format_time(at.astimezone(SHANGHAI)), "event": event, "by": by, "reason": reason}
+        self.timeline = [*self.timeline, entry]
+
+    def alert(self, event: Event, reason: str) -> Notification:
+        """The notification for one event (the alert contract, `event`, a plain-words `reason`), put in the
+        outbox: it is stored with the state change that caused it."""
         doc = self.to_doc()
         self.notifications += 1
         notification = {
@@ -120,20 +151,27 @@ class Incident:
             "escalated_at": doc["escalated_at"],
             "resolved_at": doc["resolved_at"],
         }
+        self.outbox = [*self.outbox, notification]
         return notification
 
 
-class IncidentBook:
-    """Incidents in the store, indexed by key; the last incident of each key is kept in memory."""
+Decision = Callable[[Incident], Notification | None]
 
-    def __init__(self, records: RecordStore) -> None:
-        self._records = records
+
+class IncidentBook:
+    """Incidents in the store, indexed by key (the last incident of each key), read once per cycle.
+
+    Reads come from that snapshot; every write goes through `change` or `open`, which are conditional on
+    the version read, so a cycle never overwrites a change it did not see.
+    """
+
+    def __init__(self, records: RecordStore, *, outbox: bool = True) -> None:
+        self.records = records
+        self._keep_outbox = outbox  # off in backtests: their notifications are returned, never delivered
         self._by_key: dict[str, Incident] = {}
-        for doc in records.list_records("incident"):
-            incident = Incident.from_doc(doc)
-            current = self._by_key.get(incident.key)
-            if current is None or incident.opened_at >= current.opened_at:
-                self._by_key[incident.key] = incident
+        self._versions: dict[str, str] = {}  # incident id → the version of the copy in `_by_key`
+        for record in records.list_versioned("incident"):
+            self._remember(Incident.from_doc(record.doc), record.version)
 
     def latest(self, key: str) -> Incident | None:
         return self._by_key.get(key)
@@ -141,9 +179,82 @@ class IncidentBook:
     def unresolved(self) -> list[Incident]:
         return [incident for incident in self._by_key.values() if incident.status != "resolved"]
 
-    def save(self, incident: Incident) -> None:
-        self._by_key[incident.key] = incident
-        self._records.put_record("incident", incident.incident_id, incident.to_doc())
+    def open(self, incident: Incident, decide: Decision) -> Notification | None:
+        """Store a new incident with what `decide` makes of it. If another process stored the same incident
+        meanwhile (same key, same moment), theirs stands and nothing is announced twice."""
+        note = decide(incident)
+        self._settle(incident)
+        failpoint("detect.before_record")
+        try:
+            version = self.records.put_record("incident", incident.incident_id, incident.to_doc(), if_version=NEW)
+        except RecordConflict:
+            logger.info("incident %s was opened by another process; keeping theirs", incident.incident_id)
+            if (found := self.records.get_versioned("incident", incident.incident_id)) is not None:
+                self._remember(Incident.from_doc(found.doc), found.version)
+            return None
+        failpoint("detect.after_record")
+        self._remember(incident, version)
+        return note
+
+    def change(self, incident: Incident, decide: Decision) -> Notification | None:
+        """Apply `decide` to the incident and write the result (with its notification in the outbox) in one
+        write conditional on the version this book read; after a conflict (a person changed the incident
+        meanwhile), `decide` runs again on the fresh copy from the store."""
+        version = self._versions.get(incident.incident_id)
+        if version is not None:
+            # The usual case, without reading the store: decide on a copy of what this book read.
+            trial = incident.snapshot()
+            note = decide(trial)
+            self._settle(trial)
+            if note is None and trial == incident:
+                return None  # nothing to write
+            failpoint("detect.before_record")
+            try:
+                version = self.records.put_record("incident", trial.incident_id, trial.to_doc(), if_version=version)
+            except RecordConflict:
+                logger.info("incident %s changed during this cycle; deciding again on it", incident.incident_id)
+            else:
+                return self._recorded(trial, version, note)
+        return self._change_stored(incident.incident_id, decide)
+
+    def _change_stored(self, incident_id: str, decide: Decision) -> Notification | None:
+        produced: list[Notification] = []
+
+        def apply(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+            produced.clear()
+            if doc is None:  # deleted by hand meanwhile: nothing to change
+                return None
+            fresh = Incident.from_doc(doc)
+            note = decide(fresh)
+            self._settle(fresh)
+            new_doc = fresh.to_doc()
+            if new_doc == doc:
+                return None
+            if note is not None:
+                produced.append(note)
+            failpoint("detect.before_record")
+            return new_doc
+
+        stored = update_record(self.records, "incident", incident_id, apply)
+        if stored is None:
+            return None
+        return self._recorded(Incident.from_doc(stored.doc), stored.version, produced[0] if produced else None)
+
+    def _recorded(self, incident: Incident, version: str, note: Notification | None) -> Notification | None:
+        if note is not None:
+            failpoint("detect.after_record")
+        self._remember(incident, version)
+        return note
+
+    def _settle(self, incident: Incident) -> None:
+        if not self._keep_outbox and incident.outbox:
+            incident.outbox = []
+
+    def _remember(self, incident: Incident, version: str) -> None:
+        self._versions[incident.incident_id] = version
+        current = self._by_key.get(incident.key)
+        if current is None or current.incident_id == incident.incident_id or incident.opened_at >= current.opened_at:
+            self._by_key[incident.key] = incident
 
 
 def priority_of(hit: Hit, rules: IncidentRules) -> str:
@@ -172,7 +283,11 @@ def _incident_id(key: str, opened_at: datetime) -> str:
 
 
 class IncidentManager:
-    """Fuses hits into incidents and decides which notifications to send."""
+    """Fuses hits into incidents and decides which notifications to send.
+
+    Each decision is a function of one incident (`Decision`), so that `IncidentBook.change` can take it again
+    on a fresh copy when a person changed the incident in the meantime.
+    """
 
     def __init__(
         self,
@@ -184,26 +299,22 @@ class IncidentManager:
         self.rules = rules or IncidentRules()
         self._escalation_delay = escalation_delay
 
-    def process(self, hits: Iterable[Hit], active: set[str], now: datetime) -> list[dict[str, Any]]:
-        notifications: list[dict[str, Any]] = []
-        for hit in hits:
-            message = self._apply_hit(hit, hit.key in active, now)
-            if message is not None:
-                notifications.append(message)
+    def process(self, hits: Iterable[Hit], active: set[str], now: datetime) -> list[Notification]:
+        hits = list(hits)
+        notifications: list[Notification | None] = [self._apply_hit(hit, hit.key in active, now) for hit in hits]
         active_targets = active | {self._target_key(hit) for hit in hits if hit.key in active}
+        # Each decision is first checked on this cycle's copy (most cycles change nothing), then taken again
+        # on what is stored when it is written.
         for incident in self.book.unresolved():
             if incident.key in active_targets:
-                incident.last_active_at = now
-                self.book.save(incident)
-                continue
-            message = self._maybe_resolve(incident, now)
-            if message is not None:
-                notifications.append(message)
+                if incident.last_active_at != now:
+                    self.book.change(incident, lambda fresh: self._mark_active(fresh, now))
+            elif self._resolve_due(incident, now):
+                notifications.append(self.book.change(incident, lambda fresh: self._maybe_resolve(fresh, now)))
         for incident in self.book.unresolved():
-            message = self._maybe_escalate(incident, now)
-            if message is not None:
-                notifications.append(message)
-        return notifications
+            if self._escalation_due(incident, now):
+                notifications.append(self.book.change(incident, lambda fresh: self._maybe_escalate(fresh, now)))
+        return [note for note in notifications if note is not None]
 
     def _target_key(self, hit: Hit) -> str:
         """Brand-wide and per-category surges of one brand fuse into whichever of them is already open."""
@@ -218,7 +329,7 @@ class IncidentManager:
                 return incident.key
         return hit.key
 
-    def _apply_hit(self, hit: Hit, is_active: bool, now: datetime) -> dict[str, Any] | None:
+    def _apply_hit(self, hit: Hit, is_active: bool, now: datetime) -> Notification | None:
         key = self._target_key(hit)
         incident = self.book.latest(key)
         priority = priority_of(hit, self.rules)
@@ -231,7 +342,7 @@ class IncidentManager:
             and incident.resolved_at is not None
             and now - incident.resolved_at > self.rules.reopen_within
         ):
-            incident = Incident(
+            new = Incident(
                 incident_id=_incident_id(key, now),
                 kind=hit.kind,
                 key=key,
@@ -242,19 +353,32 @@ class IncidentManager:
                 root_id=hit.root_id,
                 category=hit.category,
             )
-            self._absorb(incident, hit, priority, now)
-            incident.last_active_at = now
-            return self._announce(incident, "opened", hit.reason, now)
+            return self.book.open(new, lambda fresh: self._open(fresh, hit, priority, now))
+        return self.book.change(incident, lambda fresh: self._update(fresh, hit, priority, is_active, now))
+
+    def _open(self, incident: Incident, hit: Hit, priority: str, now: datetime) -> Notification:
+        self._absorb(incident, hit, priority, now)
+        incident.last_active_at = now
+        return self._announce(incident, "opened", hit.reason, now)
+
+    def _update(
+        self, incident: Incident, hit: Hit, priority: str, is_active: bool, now: datetime
+    ) -> Notification | None:
         reopened = incident.status == "resolved"
-        if reopened and not self._may_change(incident, now):
+        if reopened and not is_active:
             return None
         rises = PRIORITIES.index(priority) < PRIORITIES.index(incident.notified_priority)
         grows = hit.size >= self.rules.growth_factor * max(incident.notified_size, 1.0)
+        if reopened and incident.resolved_by not in (None, MACHINE) and not (rises or grows):
+            # A person resolved it: detection firing on the same state is no reason to overrule them.
+            return None
+        if reopened and not self._may_change(incident, now):
+            return None
         self._absorb(incident, hit, priority, now)
         if is_active:
             incident.last_active_at = now
         if reopened:
-            incident.status, incident.resolved_at = "open", None
+            incident.status, incident.resolved_at, incident.resolved_by = "open", None, None
             return self._announce(incident, "updated", f"Spreading again after it was resolved. {hit.reason}", now)
         if (rises or grows) and self._may_change(incident, now):
             change = []
@@ -264,7 +388,6 @@ class IncidentManager:
                 change.append(f"size grew from {incident.notified_size:,.0f} to {hit.size:,.0f}")
             summary = "; ".join(change)
             return self._announce(incident, "updated", f"{summary[0].upper()}{summary[1:]}. {hit.reason}", now)
-        self.book.save(incident)
         return None
 
     def _absorb(self, incident: Incident, hit: Hit, priority: str, now: datetime) -> None:
@@ -284,6 +407,11 @@ class IncidentManager:
         incident.posts = [post_id for post_id, _ in kept]
         incident.urls = [url for _, url in kept]
 
+    @staticmethod
+    def _mark_active(incident: Incident, now: datetime) -> None:
+        if incident.status != "resolved":
+            incident.last_active_at = now
+
     def _may_change(self, incident: Incident, now: datetime) -> bool:
         recent = [moment for moment in incident.changes if now - moment < timedelta(hours=1)]
         if len(recent) >= self.rules.max_changes_per_hour:
@@ -291,23 +419,26 @@ class IncidentManager:
             return False
         return True
 
-    def _announce(self, incident: Incident, event: Event, reason: str, now: datetime) -> dict[str, Any]:
+    def _announce(self, incident: Incident, event: Event, reason: str, now: datetime) -> Notification:
         incident.changes = [moment for moment in incident.changes if now - moment < timedelta(hours=1)] + [now]
         incident.updated_at = now
         if event in ("opened", "updated"):
             incident.notified_size = max(incident.size, 1.0)
             incident.notified_priority = incident.priority
+        incident.record(now, event, MACHINE, reason)
         message = incident.alert(event, reason)
-        self.book.save(incident)
         logger.info("incident %s %s (%s): %s", incident.incident_id, event, incident.priority, reason)
         return message
 
-    def _maybe_resolve(self, incident: Incident, now: datetime) -> dict[str, Any] | None:
+    def _resolve_due(self, incident: Incident, now: datetime) -> bool:
         last = incident.last_active_at or incident.updated_at
-        if now - last < self.rules.resolve_after or not self._may_change(incident, now):
+        return incident.status != "resolved" and now - last >= self.rules.resolve_after
+
+    def _maybe_resolve(self, incident: Incident, now: datetime) -> Notification | None:
+        if not self._resolve_due(incident, now) or not self._may_change(incident, now):
             return None
-        incident.status = "resolved"
-        incident.resolved_at = now
+        last = incident.last_active_at or incident.updated_at
+        incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, MACHINE
         quiet_minutes = round((now - last).total_seconds() / 60)
         what = "repost activity" if incident.kind == "cascade" else "the volume of negative posts"
         reason = (
@@ -316,11 +447,14 @@ class IncidentManager:
         )
         return self._announce(incident, "resolved", reason, now)
 
-    def _maybe_escalate(self, incident: Incident, now: datetime) -> dict[str, Any] | None:
+    def _escalation_due(self, incident: Incident, now: datetime) -> bool:
         if incident.status != "open" or incident.escalated_at is not None or incident.priority not in ("P1", "P2"):
-            return None
+            return False
         delay = self._escalation_delay(incident)
-        if delay is None or now - incident.opened_at < delay:
+        return delay is not None and now - incident.opened_at >= delay
+
+    def _maybe_escalate(self, incident: Incident, now: datetime) -> Notification | None:
+        if not self._escalation_due(incident, now):
             return None
         incident.escalated_at = now
         minutes = round((now - incident.opened_at).total_seconds() / 60)
@@ -328,27 +462,41 @@ class IncidentManager:
         return self._announce(incident, "escalated", reason, now)
 
 
-def acknowledge(records: RecordStore, incident_id: str, now: datetime) -> Incident | None:
-    """Mark an incident acknowledged (stops escalation); None when there is no such incident."""
-    doc = records.get_record("incident", incident_id)
-    if doc is None:
-        return None
-    incident = Incident.from_doc(doc)
-    if incident.status == "open":
-        incident.status, incident.acknowledged_at = "acknowledged", now
-        records.put_record("incident", incident_id, incident.to_doc())
-    return incident
+# -- what people do: each a conditional write that re-reads on conflict, never overwritten by a cycle --------
 
 
-def resolve_by_hand(records: RecordStore, incident_id: str, now: datetime) -> tuple[Incident, dict[str, Any]] | None:
-    """Resolve an incident by hand; returns it and the "resolved" notification to deliver."""
-    doc = records.get_record("incident", incident_id)
-    if doc is None:
-        return None
-    incident = Incident.from_doc(doc)
-    if incident.status == "resolved":
-        return incident, {}
-    incident.status, incident.resolved_at, incident.updated_at = "resolved", now, now
-    message = incident.alert("resolved", "Resolved by hand by the on-call team.")
-    records.put_record("incident", incident_id, incident.to_doc())
-    return incident, message
+def acknowledge(records: RecordStore, incident_id: str, now: datetime, by: str) -> Incident | None:
+    """Mark an open incident acknowledged by `by` (stops escalation); None when there is no such incident."""
+
+    def ack(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        if doc is None:
+            return None
+        incident = Incident.from_doc(doc)
+        if incident.status != "open":
+            return None
+        incident.status, incident.acknowledged_at, incident.acknowledged_by = "acknowledged", now, by
+        incident.record(now, "acknowledged", by)
+        return incident.to_doc()
+
+    stored = update_record(records, "incident", incident_id, ack)
+    return Incident.from_doc(stored.doc) if stored is not None else None
+
+
+def resolve_by_hand(records: RecordStore, incident_id: str, now: datetime, by: str) -> Incident | None:
+    """Resolve an incident by hand; its "resolved" notification goes into the outbox in the same write.
+    None when there is no such incident; an incident already resolved is returned unchanged."""
+
+    def resolve(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        if doc is None:
+            return None
+        incident = Incident.from_doc(doc)
+        if incident.status == "resolved":
+            return None
+        incident.status, incident.resolved_at, incident.resolved_by, incident.updated_at = "resolved", now, by, now
+        reason = f"Resolved by hand by {by}."
+        incident.record(now, "resolved", by, reason)
+        incident.alert("resolved", reason)
+        return incident.to_doc()
+
+    stored = update_record(records, "incident", incident_id, resolve)
+    return Incident.from_doc(stored.doc) if stored is not None else None

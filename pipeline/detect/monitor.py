@@ -16,6 +16,7 @@ from pipeline.detect.engine import DetectionConfig, DetectionEngine, detection_c
 from pipeline.detect.tracking import TrackingPolicy, select_roots
 from pipeline.exceptions import Blocked, SourceError
 from pipeline.models import Post
+from pipeline.safe_text import LinkPolicy
 from pipeline.store.base import Store
 
 logger = logging.getLogger(__name__)
@@ -158,9 +159,10 @@ def run_cycle(
         engine = DetectionEngine(active_store, watchlist, config)
         engine.observe(load_window(active_store, now, config))
         report = CycleReport(now=now.isoformat(timespec="seconds"), posts=engine.observed)
-        report.notifications = engine.run(now)
-        dispatcher = Dispatcher(watchlist, active_store, channels)
-        report.dispatch = dispatcher.dispatch(report.notifications, now)
+        report.notifications = engine.run(now)  # stored in the incidents' outboxes as they were decided
+        report.dispatch = Dispatcher(watchlist, active_store, channels, links=LinkPolicy.from_settings(settings)).run(
+            now
+        )
     finally:
         if own_store:
             active_store.close()

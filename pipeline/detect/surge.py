@@ -29,6 +29,9 @@ BUCKETS_PER_DAY = 288
 ALL_CATEGORIES = "*"
 
 
+CATCH_UP_DAYS = 30  # longest span of closed buckets folded into the level averages at once
+
+
 @dataclass(frozen=True, slots=True)
 class SurgeRules:
     """Thresholds of the A2 detector; defaults tuned in `benchmarks/detection.py`."""
@@ -184,6 +187,10 @@ class SurgeDetector:
         dispersion_weight = 1.0 - 0.5 ** (1.0 / self.rules.dispersion_halflife_buckets)
         start = series.level_bucket + 1 if series.level_bucket is not None else current - BUCKETS_PER_DAY
         start = max(start, int(self._history_start // BUCKET_S) + BUCKETS_PER_DAY)
+        # After a long gap (a replay of posts months apart) only the last weeks matter: the averages have
+        # forgotten what came before (0.5^10 of it at the slowest half-life), and folding every bucket of
+        # the gap would take hours.
+        start = max(start, current - CATCH_UP_DAYS * BUCKETS_PER_DAY)
         for bucket in range(start, current):
             if bucket in series.flagged:
                 # Out-of-control buckets are left out of the in-control estimates (as in SPC phase I):

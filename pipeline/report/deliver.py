@@ -9,6 +9,7 @@ from pipeline.config import Settings
 from pipeline.exceptions import AlertDeliveryError, NotConfigured
 from pipeline.report.briefing import briefing_day, build_briefing
 from pipeline.report.render import render_html, render_markdown, subject
+from pipeline.safe_text import LinkPolicy
 from pipeline.store import open_store
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ def send_daily_briefing(settings: Settings, brand: str, day: date | None = None)
     title = subject(briefing)
     from pipeline.alert.dispatch import send_message  # the alert stage; imported when a briefing is sent
 
-    results = send_message(watchlist, route, title, render_markdown(briefing), render_html(briefing))
+    links = LinkPolicy.from_settings(settings)
+    results = send_message(watchlist, route, title, render_markdown(briefing, links), render_html(briefing, links))
     failed = [f"{result.channel}: {result.error}" for result in results if not result.sent]
     if failed:
         raise AlertDeliveryError(f"{title}: {len(failed)} of {len(results)} channel(s) failed: {'; '.join(failed)}")

@@ -1,13 +1,20 @@
-"""The daily briefing as a self-contained HTML page (charts embedded as data URIs) or as Markdown."""
+"""The daily briefing as a self-contained HTML page (charts embedded as data URIs) or as Markdown.
+
+Post texts, author names, incident reasons and complaint terms come from strangers: each goes through
+`pipeline.safe_text` for the syntax at hand, and a post is linked only when `LinkPolicy.target` accepts its URL.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from html import escape
 from typing import Any
 
-from pipeline.models import SHANGHAI, Post, format_time
+from pipeline.exceptions import InvalidRecord
+from pipeline.models import SHANGHAI, Post, format_time, parse_time
 from pipeline.report.briefing import BASELINE_DAYS, Briefing, DayVolume
 from pipeline.report.charts import all_charts
+from pipeline.safe_text import DEFAULT_LINKS, LinkPolicy, html_text, markdown_text
 
 EXCERPT = 80
 SECTIONS = {
@@ -101,11 +108,15 @@ def _complaint_cells(post: Post) -> list[str]:
 # -- HTML ------------------------------------------------------------------------------------------
 
 
-def _table(header: list[str], rows: list[list[str]], raw_first_column: bool = False) -> str:
+def _table(
+    header: list[str], rows: list[list[str]], links: LinkPolicy = DEFAULT_LINKS, raw_first_column: bool = False
+) -> str:
+    """Every cell is treated as a stranger's text (inert on the system's own figures and labels)."""
     head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
     body = []
     for row in rows:
-        cells = [row[0] if raw_first_column else escape(row[0]), *(escape(cell) for cell in row[1:])]
+        first = row[0] if raw_first_column else html_text(row[0], links)
+        cells = [first, *(html_text(cell, links) for cell in row[1:])]
         body.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -118,30 +129,38 @@ def _image(uri: str, alt: str) -> str:
     return f'<img src="{uri}" alt="{escape(alt)}">'
 
 
-def _post_link(post: Post) -> str:
-    text = escape(_excerpt(post))
-    return f'<a href="{escape(post.url)}">{text}</a>' if post.url else text
+def _post_link(post: Post, links: LinkPolicy) -> str:
+    text = html_text(_excerpt(post), links)
+    target = links.target(post.url) if post.url else None
+    return f'<a href="{escape(target, quote=True)}">{text}</a>' if target else text
 
 
-def render_html(briefing: Briefing) -> str:
+def render_html(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS) -> str:
     charts = all_charts(briefing)
     summary = _table(
         ["", briefing.day.isoformat(), "vs yesterday 环比", f"vs previous {BASELINE_DAYS} days"],
         [list(row) for row in _summary_rows(briefing)],
+        links,
     )
-    severity = _table(["severity", "posts"], [[label, str(count)] for label, count in briefing.severity.most_common()])
-    category = _table(["category", "posts"], [[label, str(count)] for label, count in briefing.category.most_common()])
+    severity = _table(
+        ["severity", "posts"], [[label, str(count)] for label, count in briefing.severity.most_common()], links
+    )
+    category = _table(
+        ["category", "posts"], [[label, str(count)] for label, count in briefing.category.most_common()], links
+    )
     if briefing.incidents:
         incidents = _table(
             ["priority", "status", "kind", "opened", "why", "posts"],
             [_incident_cells(incident) for incident in briefing.incidents],
+            links,
         )
     else:
         incidents = '<p class="muted">No open incidents and none opened this day.</p>'
     if briefing.top_complaints:
         complaints = _table(
             ["post", "reposts", "comments", "severity", "category", "author", "time"],
-            [[_post_link(post), *_complaint_cells(post)] for post in briefing.top_complaints],
+            [[_post_link(post, links), *_complaint_cells(post)] for post in briefing.top_complaints],
+            links,
             raw_first_column=True,
         )
     else:
@@ -153,6 +172,7 @@ def render_html(briefing: Briefing) -> str:
                 [item.term, str(item.today), f"{item.baseline_per_day:.1f}", f"×{item.growth:.1f}"]
                 for item in briefing.emerging_terms
             ],
+            links,
         )
     else:
         emerging = '<p class="muted">No complaint term stood out this day.</p>'
@@ -181,51 +201,88 @@ def render_html(briefing: Briefing) -> str:
 
 
 def _md_cell(text: str) -> str:
+    """One of our own cells (figures, dates, labels we wrote): only what would break the table."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    """`rows` hold finished cells: `_md_cell` for our own, `markdown_text` for a stranger's."""
     lines = ["| " + " | ".join(_md_cell(cell) for cell in header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def render_markdown(briefing: Briefing) -> str:
+def _ours(rows: list[list[str]]) -> list[list[str]]:
+    return [[_md_cell(cell) for cell in row] for row in rows]
+
+
+def _md_time(value: str, links: LinkPolicy) -> str:
+    """A time from a record, written by us when it parses (so that it reads without backslashes)."""
+    try:
+        return _md_cell(format_time(parse_time(value, "time").astimezone(SHANGHAI)))
+    except InvalidRecord:
+        return markdown_text(value, links)
+
+
+def _md_incident(incident: dict[str, Any], links: LinkPolicy) -> list[str]:
+    priority, status, kind, opened, reason, posts = _incident_cells(incident)
+    return [
+        *(markdown_text(cell, links) for cell in (priority, status, kind)),
+        _md_time(opened, links) if opened else "",
+        markdown_text(reason, links),
+        posts,
+    ]
+
+
+def _md_complaint(post: Post, links: LinkPolicy) -> list[str]:
+    reposts, comments, severity, category, author, time = _complaint_cells(post)
+    excerpt = markdown_text(_excerpt(post), links)
+    target = links.target(post.url) if post.url else None
+    return [
+        f"[{excerpt}]({target})" if target else excerpt,
+        reposts,
+        comments,
+        *(markdown_text(cell, links) for cell in (severity, category, author)),
+        time,
+    ]
+
+
+def render_markdown(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS) -> str:
+    def counts(counter: Counter[str]) -> list[list[str]]:
+        return [[markdown_text(label, links), str(count)] for label, count in counter.most_common()]
+
     parts = [f"# {subject(briefing)}", ""]
     parts += [f"## {SECTIONS['summary']}", ""]
     parts.append(
         _md_table(
             ["", briefing.day.isoformat(), "vs yesterday", f"vs previous {BASELINE_DAYS} days"],
-            [list(row) for row in _summary_rows(briefing)],
+            _ours([list(row) for row in _summary_rows(briefing)]),
         )
     )
     parts += ["", f"## {SECTIONS['volume']}", ""]
     parts.append(
         _md_table(
             ["day", "mentions", "negative", "negative share"],
-            [[d.day.isoformat(), str(d.total), str(d.negative), _share(d)] for d in briefing.days],
+            _ours([[d.day.isoformat(), str(d.total), str(d.negative), _share(d)] for d in briefing.days]),
         )
     )
     parts += ["", f"## {SECTIONS['breakdown']}", ""]
-    parts.append(_md_table(["severity", "posts"], [[k, str(v)] for k, v in briefing.severity.most_common()]))
+    parts.append(_md_table(["severity", "posts"], counts(briefing.severity)))
     parts.append("")
-    parts.append(_md_table(["category", "posts"], [[k, str(v)] for k, v in briefing.category.most_common()]))
+    parts.append(_md_table(["category", "posts"], counts(briefing.category)))
     parts += ["", f"## {SECTIONS['incidents']}", ""]
     if briefing.incidents:
         parts.append(
             _md_table(
                 ["priority", "status", "kind", "opened", "why", "posts"],
-                [_incident_cells(incident) for incident in briefing.incidents],
+                [_md_incident(incident, links) for incident in briefing.incidents],
             )
         )
     else:
         parts.append("No open incidents and none opened this day.")
     parts += ["", f"## {SECTIONS['top-complaints']}", ""]
     if briefing.top_complaints:
-        rows = [
-            [f"[{_excerpt(post)}]({post.url})" if post.url else _excerpt(post), *_complaint_cells(post)]
-            for post in briefing.top_complaints
-        ]
+        rows = [_md_complaint(post, links) for post in briefing.top_complaints]
         parts.append(_md_table(["post", "reposts", "comments", "severity", "category", "author", "time"], rows))
     else:
         parts.append("No negative posts this day.")
@@ -235,7 +292,12 @@ def render_markdown(briefing: Briefing) -> str:
             _md_table(
                 ["term", "today", "mean per day before", "growth"],
                 [
-                    [item.term, str(item.today), f"{item.baseline_per_day:.1f}", f"x{item.growth:.1f}"]
+                    [
+                        markdown_text(item.term, links),
+                        str(item.today),
+                        f"{item.baseline_per_day:.1f}",
+                        f"x{item.growth:.1f}",
+                    ]
                     for item in briefing.emerging_terms
                 ],
             )

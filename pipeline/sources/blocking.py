@@ -41,9 +41,15 @@ class Unparseable(ParseError):
 
 
 class FetchFailed(SourceError):
-    """No response at all after the retries (connection refused, timeouts)."""
+    """No complete response after the retries (connection refused, timeouts, an answer too slow to finish)."""
 
     kind = "network_error"
+
+
+class ResponseTooLarge(SourceError):
+    """The answer is over the byte cap (`max_response_bytes`); not retried, the next one would be as big."""
+
+    kind = "response_too_large"
 
 
 class BudgetExhausted(SourceError):
@@ -186,10 +192,13 @@ def classify_api_payload(payload: dict[str, Any]) -> tuple[PageStatus, str]:
         return PageStatus.RATE_LIMITED, message or "errno 100005"
     if ok == -100 or payload.get("error_code") in (21301, "21301"):
         return PageStatus.LOGIN_REQUIRED, message or "ok:-100"
-    if ok == 1:
+    if ok == 1 and isinstance(payload.get("data"), dict):
         return PageStatus.OK, ""
     if "url" in payload and "data" not in payload:
         return PageStatus.CAPTCHA, "verification URL without data"
+    if ok == 1:
+        # Every m.weibo.cn API we call answers inside `data`; without it this is not an empty result.
+        return PageStatus.UNPARSEABLE, "format change: ok:1 without a data object"
     if ok == 0:
         return PageStatus.END, message or "ok:0"
     return PageStatus.UNPARSEABLE, f"unexpected ok value {ok!r}"
@@ -223,7 +232,18 @@ def raise_for_page(page: RawPage) -> None:
         return
     error = _EXCEPTIONS[page.status]
     detail = f": {page.reason}" if page.reason else ""
-    raise error(f"{page.status.value} at {page.url}{detail}")
+    raise error(f"{page.status.value} at {host_path(page.url)}{detail}")
+
+
+def format_change(page: RawPage, problem: str) -> Unparseable:
+    """The error for a page that classified as usable but lacks what its parser needs."""
+    return Unparseable(f"{PageStatus.UNPARSEABLE.value} at {host_path(page.url)}: format change: {problem}")
+
+
+def host_path(url: str) -> str:
+    """URL without scheme and query: for logs and errors, since a query can carry keywords or tokens."""
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"
 
 
 def error_kind(exc: SourceError) -> str:

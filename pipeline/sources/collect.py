@@ -40,6 +40,7 @@ FIRST_WINDOW = timedelta(hours=2)  # a brand seen for the first time: the last t
 class CollectResult:
     posts: list[Post] = field(default_factory=list)
     summary: CollectSummary = field(default_factory=CollectSummary)
+    stopped_by: str | None = None  # kind of the error that stopped the source early: results are partial
 
 
 def make_source(
@@ -86,6 +87,7 @@ def collect(
         except SourceError as exc:
             kind = error_kind(exc)
             (result.summary.blocked if is_block(exc) else result.summary.failed)[kind] += 1
+            result.stopped_by = kind
             result.summary.messages.append(f"{source.name}: {exc}")
             logger.warning("%s stopped on %r: %s", source.name, keyword, exc)
             break

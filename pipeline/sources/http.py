@@ -5,6 +5,10 @@ is retried with exponential backoff on connection errors and 5xx answers. Blocks
 retried here: the caller stops the source and backs off for minutes, not seconds. Redirects are never
 followed on JSON API calls (a 302 to passport.weibo.com is the signal); HTML pages follow same-host
 redirects only, so a login or visitor redirect surfaces instead of being fetched.
+
+Each request is also bounded in total time and answer size (`pipeline.http_limits`): an answer still
+dripping in at the total time is retried like a timeout; one over the byte cap raises `ResponseTooLarge`
+at once, since asking again would bring the same answer.
 """
 
 from __future__ import annotations
@@ -21,14 +25,17 @@ import requests
 from pydantic import SecretStr
 
 from pipeline.config import MastodonSettings, WeiboSettings
+from pipeline.http_limits import HttpLimits, TooLarge, TooSlow, bounded_request
 from pipeline.models import SHANGHAI
 from pipeline.sources.base import PageStatus, RawPage
 from pipeline.sources.blocking import (
     BudgetExhausted,
     FetchFailed,
+    ResponseTooLarge,
     classify_html,
     classify_json,
     decode_body,
+    host_path,
 )
 
 logger = logging.getLogger(__name__)
@@ -36,6 +43,7 @@ logger = logging.getLogger(__name__)
 Surface = Literal["html", "json"]
 Classifier = Callable[[int, str, str, str], tuple[PageStatus, str]]
 _MAX_SAME_HOST_REDIRECTS = 3
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 
 def _now() -> datetime:
@@ -52,6 +60,8 @@ class PoliteFetcher:
         delay_s: float,
         jitter_s: float = 0.0,
         timeout_s: float = 10.0,
+        total_timeout_s: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_retries: int = 3,
         retry_base_s: float = 2.0,
         max_backoff_s: float = 1800.0,
@@ -66,7 +76,8 @@ class PoliteFetcher:
         rng: random.Random | None = None,
     ) -> None:
         self._http = http
-        self._delay_s, self._jitter_s, self._timeout_s = delay_s, jitter_s, timeout_s
+        self._delay_s, self._jitter_s = delay_s, jitter_s
+        self._limits = HttpLimits.of(timeout_s, total_timeout_s, max_response_bytes)
         self._max_retries, self._retry_base_s, self._max_backoff_s = max_retries, retry_base_s, max_backoff_s
         self._max_requests = max_requests
         self._headers = {"User-Agent": user_agent, **(headers or {})}
@@ -90,6 +101,8 @@ class PoliteFetcher:
             delay_s=settings.delay_s,
             jitter_s=settings.jitter_s,
             timeout_s=settings.timeout_s,
+            total_timeout_s=settings.total_timeout_s,
+            max_response_bytes=settings.max_response_bytes,
             max_retries=settings.max_retries,
             retry_base_s=max(settings.delay_s, 1.0),
             max_backoff_s=settings.max_backoff_s,
@@ -113,6 +126,8 @@ class PoliteFetcher:
             http,
             delay_s=settings.delay_s,
             timeout_s=settings.timeout_s,
+            total_timeout_s=settings.total_timeout_s,
+            max_response_bytes=settings.max_response_bytes,
             user_agent="yuqing/0.1 (+complaint monitoring; public hashtag timelines)",
             headers={"Accept": "application/json"},
             authorization=settings.token,
@@ -129,19 +144,23 @@ class PoliteFetcher:
         headers: Mapping[str, str] | None = None,
         classify: Classifier | None = None,
     ) -> RawPage:
-        """GET `url` and classify the answer; raises `FetchFailed` when no answer came after the retries."""
+        """GET `url` and classify the answer.
+
+        Raises `FetchFailed` when no complete answer came after the retries and `ResponseTooLarge` for an
+        answer over the byte cap.
+        """
         classifier = classify or (classify_json if surface == "json" else classify_html)
         attempt = 0
         while True:
             page = self._fetch_once(url, params, surface, headers, classifier)
-            if page is not None and page.status is not PageStatus.SERVER_ERROR:
+            if isinstance(page, RawPage) and page.status is not PageStatus.SERVER_ERROR:
                 return page
             if attempt >= self._max_retries:
-                if page is not None:
+                if isinstance(page, RawPage):
                     return page
-                raise FetchFailed(f"no response from {_host_path(url)} after {attempt + 1} attempt(s)")
+                raise FetchFailed(f"no response from {host_path(url)} after {attempt + 1} attempt(s): {page}")
             wait = min(self._retry_base_s * 2**attempt, self._max_backoff_s)
-            logger.warning("retrying %s in %.1f s (attempt %d)", _host_path(url), wait, attempt + 1)
+            logger.warning("retrying %s in %.1f s (attempt %d)", host_path(url), wait, attempt + 1)
             self._sleep(wait)
             attempt += 1
 
@@ -152,7 +171,8 @@ class PoliteFetcher:
         surface: Surface,
         extra_headers: Mapping[str, str] | None,
         classifier: Classifier,
-    ) -> RawPage | None:
+    ) -> RawPage | str:
+        """The classified page, or why no complete answer came (to retry)."""
         request_headers = {**self._headers, **(extra_headers or {})}
         if self._cookie is not None:
             request_headers["Cookie"] = self._cookie.get_secret_value()
@@ -162,16 +182,24 @@ class PoliteFetcher:
         for _hop in range(_MAX_SAME_HOST_REDIRECTS + 1):
             self._wait_politely(current_url)
             try:
-                response = self._http.get(
+                response = bounded_request(
+                    self._http,
+                    "GET",
                     current_url,
+                    self._limits,
                     params=current_params,
                     headers=request_headers,
-                    timeout=self._timeout_s,
                     allow_redirects=False,
                 )
+            except TooLarge as exc:
+                raise ResponseTooLarge(f"answer from {host_path(current_url)} too large: {exc}") from exc
+            except TooSlow as exc:
+                logger.warning("request to %s gave up: %s", host_path(current_url), exc)
+                return str(exc)
             except requests.RequestException as exc:
-                logger.warning("request to %s failed: %s", _host_path(current_url), type(exc).__name__)
-                return None
+                # Only the type: requests' messages carry the full URL with its query.
+                logger.warning("request to %s failed: %s", host_path(current_url), type(exc).__name__)
+                return type(exc).__name__
             location = response.headers.get("Location", "")
             if (
                 surface == "html"
@@ -188,7 +216,7 @@ class PoliteFetcher:
         body = response.content
         text = decode_body(body, response.headers.get("Content-Type", ""))
         status, reason = classifier(response.status_code, location, response.url, text)
-        logger.debug("%s -> HTTP %d %s", _host_path(response.url), response.status_code, status.value)
+        logger.debug("%s -> HTTP %d %s", host_path(response.url), response.status_code, status.value)
         return RawPage(
             status=status,
             http_status=response.status_code,
@@ -213,9 +241,3 @@ class PoliteFetcher:
                 self._sleep(remaining)
         self._last_request[host] = self._monotonic()
         self.requests_made += 1
-
-
-def _host_path(url: str) -> str:
-    """URL without its query: queries can carry keywords; never cookies, but keep logs short anyway."""
-    parts = urlsplit(url)
-    return f"{parts.netloc}{parts.path}"

@@ -34,7 +34,8 @@ PAGE_LIMIT = 40
 
 
 def classify_mastodon(http_status: int, location: str, final_url: str, text: str) -> tuple[PageStatus, str]:
-    """401/403: the instance wants a token; 429: rate limit; a list or {"statuses": [...]} is a page."""
+    """401/403: the instance wants a token; 429: rate limit; a list of status objects, bare or as
+    {"statuses": [...]}, is a page; any other JSON shape is a format change."""
     if http_status in (401, 403):
         return PageStatus.LOGIN_REQUIRED, f"HTTP {http_status} (public access disabled or token refused)"
     by_status = classify_http_status(http_status)
@@ -48,7 +49,10 @@ def classify_mastodon(http_status: int, location: str, final_url: str, text: str
         return PageStatus.UNPARSEABLE, "response is not valid JSON"
     statuses = payload.get("statuses") if isinstance(payload, dict) else payload
     if not isinstance(statuses, list):
-        return PageStatus.UNPARSEABLE, "no status list in the response"
+        return PageStatus.UNPARSEABLE, "format change: no status list in the response"
+    if not all(isinstance(status, dict) for status in statuses):
+        # Otherwise every entry would be skipped and the page would read as "no posts".
+        return PageStatus.UNPARSEABLE, "format change: the status list holds something other than objects"
     return (PageStatus.OK, "") if statuses else (PageStatus.END, "empty page")
 
 

@@ -1,6 +1,7 @@
 """m.weibo.cn keyword search (getIndex JSON): type 61 (real-time) or 1, cards of type 9 (also inside 11).
 
-`ok:0` ends the results, `ok:-100` means login required (never "no results"), 432/418 are rate limits.
+`ok:0` ends the results, `ok:-100` means login required (never "no results"), 432/418 are rate limits;
+an `ok:1` answer without a `data` object or without a `cards` list is a format change (`ParseError`).
 Long posts (`isLongText`) get their full text from `/statuses/extend`; a repost's `retweeted_status`
 becomes `repost_of`, and the original is emitted as its own Post when its author is still there.
 """
@@ -20,7 +21,7 @@ import requests
 from pipeline.config import WeiboSettings
 from pipeline.models import Post
 from pipeline.sources.base import CollectSummary, PageStatus, RawPage
-from pipeline.sources.blocking import raise_for_page
+from pipeline.sources.blocking import format_change, raise_for_page
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_mblog import mblog_mid, mblog_to_post
 
@@ -132,7 +133,10 @@ class WeiboMobileSource:
             fetched += 1
             if raw.status is PageStatus.END:
                 return
-            page = parse_getindex(json.loads(raw.text))
+            payload = json.loads(raw.text)
+            if not isinstance(payload.get("data", {}).get("cards"), list):
+                raise format_change(raw, "getIndex data without a cards list")
+            page = parse_getindex(payload)
             long_texts = self._long_texts(page.mblogs)
             posts, errors = posts_from_mblogs(page.mblogs, raw.fetched_at, keyword, long_texts)
             logger.info("m.weibo.cn getIndex page %d: %d cards", page_number, len(page.mblogs))

@@ -1,5 +1,6 @@
 """The repost timeline of one root post (m.weibo.cn `api/statuses/repostTimeline`): who reposted, when,
-and with how many followers: what cascade detection needs for the posts it tracks."""
+and with how many followers: what cascade detection needs for the posts it tracks. An `ok:1` answer
+without its list of reposts is a format change (`ParseError`), never an empty timeline."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import requests
 from pipeline.config import WeiboSettings
 from pipeline.models import Post
 from pipeline.sources.base import CollectSummary, PageStatus, RawPage
-from pipeline.sources.blocking import raise_for_page
+from pipeline.sources.blocking import format_change, raise_for_page
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_ids import mid_of, post_id
 from pipeline.sources.weibo_mblog import mblog_to_post
@@ -73,7 +74,10 @@ class WeiboRepostTimelineSource:
             raise_for_page(raw)
             if raw.status is PageStatus.END:
                 return
-            mblogs, last_page = parse_repost_timeline(json.loads(raw.text))
+            payload = json.loads(raw.text)
+            if not isinstance(payload.get("data", {}).get("data"), list):
+                raise format_change(raw, "repostTimeline data without a data list")
+            mblogs, last_page = parse_repost_timeline(payload)
             for mblog in mblogs:
                 try:
                     post = mblog_to_post(mblog, raw.fetched_at, repost_of=root)

@@ -3,7 +3,8 @@
 Posts are kept in their latest state, keyed by post id (upsert: a re-seen post updates its metrics and
 enrichment, one row per id); every upsert also appends a metric snapshot per post for spread detection.
 Small state documents (collection checkpoints, incidents, alert deliveries, analyst feedback, silences)
-are kept as JSON records keyed by (kind, key); the modules that own them convert to typed objects.
+are kept as JSON records keyed by (kind, key) and written with compare-and-set (`pipeline.store.records`);
+the modules that own them convert to typed objects.
 Both stores pass the one contract suite in `tests/pipeline/store/test_contract.py`.
 """
 
@@ -15,9 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pipeline.models import Post
+from pipeline.store.records import RecordKind, VersionedRecord
 
 TrendDimension = Literal["sentiment", "severity", "category"]
-RecordKind = Literal["checkpoint", "incident", "delivery", "feedback", "silence", "raw_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +120,19 @@ class Store(Protocol):
         """Metric observations of one post, oldest first."""
         ...
 
-    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any]) -> None: ...
+    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any], *, if_version: str | None = None) -> str:
+        """Write a record, returning its new version; see `pipeline.store.records.RecordStore`."""
+        ...
 
     def get_record(self, kind: RecordKind, key: str) -> dict[str, Any] | None: ...
+
+    def get_versioned(self, kind: RecordKind, key: str) -> VersionedRecord | None: ...
 
     def list_records(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Records of a kind whose top-level fields equal `where`'s values, in key order."""
         ...
+
+    def list_versioned(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[VersionedRecord]: ...
 
     def delete_record(self, kind: RecordKind, key: str) -> None: ...
 

@@ -23,10 +23,10 @@ from elasticsearch import Elasticsearch
 from elasticsearch.dsl import Search
 
 from pipeline.config import ElasticsearchSettings
-from pipeline.exceptions import ConfigError, StoreError
+from pipeline.exceptions import ConfigError, RecordConflict, StoreError
 from pipeline.models import Post
 from pipeline.store import es_queries
-from pipeline.store.base import MetricSnapshot, RecordKind, TrendBucket, TrendDimension, UpsertCounts
+from pipeline.store.base import MetricSnapshot, TrendBucket, TrendDimension, UpsertCounts
 from pipeline.store.es_bulk import BulkOutcome, Refresh, raise_for_failures, write_with_retries
 from pipeline.store.es_errors import store_errors
 from pipeline.store.es_mappings import (
@@ -39,7 +39,8 @@ from pipeline.store.es_mappings import (
     snapshot_document,
     snapshot_id,
 )
-from pipeline.store.merge import merge_posts
+from pipeline.store.merge import fold_duplicates, merge_posts
+from pipeline.store.records import NEW, RecordKind, VersionedRecord, matches
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class ElasticsearchStore:
         return total
 
     def _upsert_batch(self, posts: list[Post], observed_at: datetime | None) -> UpsertCounts:
-        latest = {post.id: post for post in posts}  # the last copy of a repeated id wins
+        latest = fold_duplicates(posts)
         now = datetime.now(UTC)
         # id → (outcome if written, the merged post, observation time, whether the metrics changed)
         plans: dict[str, tuple[str, Post, datetime, bool]] = {}
@@ -368,30 +369,55 @@ class ElasticsearchStore:
 
     # -- records -----------------------------------------------------------------------------------
 
-    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any]) -> None:
-        with store_errors(f"put {kind} record {key!r}"):
-            self.client.index(
-                index=self.names.records(kind),
-                id=key,
-                document=record_document(kind, key, doc),
-                refresh=self._refresh,
-            )
+    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any], *, if_version: str | None = None) -> str:
+        # A conditional write is Elasticsearch's optimistic concurrency control: `op_type=create` for a
+        # record that must not exist yet, `if_seq_no`/`if_primary_term` for the version that was read.
+        condition: dict[str, Any] = {}
+        if if_version == NEW:
+            condition["op_type"] = "create"
+        elif if_version is not None:
+            seq_no, _, primary_term = if_version.partition(":")
+            condition.update(if_seq_no=int(seq_no), if_primary_term=int(primary_term))
+        try:
+            with store_errors(f"put {kind} record {key!r}"):
+                response = self.client.index(
+                    index=self.names.records(kind),
+                    id=key,
+                    document=record_document(kind, key, doc),
+                    refresh=self._refresh,
+                    **condition,
+                )
+        except StoreError as exc:
+            if isinstance(exc.__cause__, elasticsearch.ConflictError):
+                raise RecordConflict(f"{kind} record {key!r} changed since version {if_version or 'none'}") from exc
+            raise
+        return _version(response)
 
     def get_record(self, kind: RecordKind, key: str) -> dict[str, Any] | None:
+        found = self.get_versioned(kind, key)
+        return found.doc if found is not None else None
+
+    def get_versioned(self, kind: RecordKind, key: str) -> VersionedRecord | None:
         with store_errors(f"get {kind} record {key!r}"):
             response = self.client.options(ignore_status=404).get(index=self.names.records(kind), id=key)
         if not response.body.get("found"):
             return None
-        return dict(response["_source"]["record"])
+        return VersionedRecord(key, dict(response["_source"]["record"]), _version(response))
 
     def list_records(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return [record.doc for record in self.list_versioned(kind, where)]
+
+    def list_versioned(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[VersionedRecord]:
         wanted = where or {}
         # Only strings and booleans are filtered in the index: 1 == 1.0 in Python but not as keywords.
         exact = {field: value for field, value in wanted.items() if isinstance(value, str | bool)}
         search = es_queries.records(self.client, self.names.records(kind), match_terms(exact))
-        docs = [dict(hit["_source"]["record"]) for hit in self._all_hits(search, f"list {kind} records")]
+        found = [
+            VersionedRecord(str(hit["_source"]["record_key"]), dict(hit["_source"]["record"]), _version(hit))
+            for hit in self._all_hits(search, f"list {kind} records")
+        ]
         # The index filter narrows; this keeps exactly the SQLite semantics (plain equality, any type).
-        return [doc for doc in docs if all(doc.get(field) == value for field, value in wanted.items())]
+        return [record for record in found if matches(record.doc, wanted)]
 
     def delete_record(self, kind: RecordKind, key: str) -> None:
         with store_errors(f"delete {kind} record {key!r}"):
@@ -399,6 +425,12 @@ class ElasticsearchStore:
 
     def close(self) -> None:
         self.client.close()
+
+    def __enter__(self) -> ElasticsearchStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -422,6 +454,11 @@ class ElasticsearchStore:
             if len(hits) < page_size:
                 return
             after = hits[-1]["sort"]
+
+
+def _version(answer: Any) -> str:
+    """The opaque record version of a get, index or search-hit answer."""
+    return f"{answer['_seq_no']}:{answer['_primary_term']}"
 
 
 def _canonical(post: Post) -> str:

@@ -173,4 +173,7 @@ def records(client: Elasticsearch | None, index: str, match: list[str]) -> Searc
     search = search.params(ignore_unavailable=True)
     for term in match:
         search = search.filter("term", match=term)
-    return search.sort({"record_key": {"order": "asc"}}).extra(size=PAGE_SIZE, track_total_hits=False)
+    # seq_no_primary_term: each hit carries the version a conditional write needs.
+    return search.sort({"record_key": {"order": "asc"}}).extra(
+        size=PAGE_SIZE, track_total_hits=False, seq_no_primary_term=True
+    )

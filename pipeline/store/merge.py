@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pipeline.models import Metrics, Post
 
 
@@ -21,3 +23,24 @@ def merge_posts(old: Post, new: Post) -> Post:
         fetched_at=max(filter(None, (old.fetched_at, new.fetched_at)), default=None),
         extra={**old.extra, **new.extra},
     )
+
+
+def fold_duplicates(posts: Iterable[Post]) -> dict[str, Post]:
+    """One post per id, in first-seen order. Copies of one id are merged oldest observation first, so the
+    newest copy's fields win while metrics keep their highest value (two lines of one post in one batch, the
+    later with lower counts, never lower them)."""
+    copies: dict[str, list[Post]] = {}
+    for post in posts:
+        copies.setdefault(post.id, []).append(post)
+    folded: dict[str, Post] = {}
+    for post_id, group in copies.items():
+        ordered = sorted(group, key=_observed) if len(group) > 1 else group
+        merged = ordered[0]
+        for later in ordered[1:]:
+            merged = merge_posts(merged, later)
+        folded[post_id] = merged
+    return folded
+
+
+def _observed(post: Post) -> float:
+    return post.fetched_at.timestamp() if post.fetched_at else post.created_at.timestamp()

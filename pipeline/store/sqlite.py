@@ -3,6 +3,12 @@
 One row per post id holds the latest state; metrics only grow (a stale observation never lowers a repost
 count); each change of metrics appends a snapshot for spread detection. Writes are idempotent: the same
 input twice changes nothing.
+
+Several processes may write at once (parallel Airflow tasks, an ingest beside a detection cycle, a person
+acknowledging an incident). Every read-modify-write runs in one `BEGIN IMMEDIATE` transaction, so the read
+happens under the write lock and no writer overwrites what another just wrote; WAL keeps readers going
+meanwhile, and the busy timeout makes a writer wait its turn instead of failing. The expensive part of an
+upsert (segmenting text for the index) is done before the lock is taken.
 """
 
 from __future__ import annotations
@@ -10,33 +16,69 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.exceptions import StoreError
+from pipeline.exceptions import RecordConflict, StoreError
 from pipeline.models import Post
 from pipeline.segment import segment, segment_for_search
-from pipeline.store.base import MetricSnapshot, RecordKind, TrendBucket, TrendDimension, UpsertCounts
-from pipeline.store.merge import merge_posts
-from pipeline.store.sqlite_schema import SCHEMA, post_row
+from pipeline.store.base import MetricSnapshot, TrendBucket, TrendDimension, UpsertCounts
+from pipeline.store.merge import fold_duplicates, merge_posts
+from pipeline.store.records import NEW, RecordKind, VersionedRecord, matches
+from pipeline.store.sqlite_schema import MIGRATIONS, PRAGMAS, SCHEMA, post_row
 
 _LOOKUP_CHUNK = 500
 _DIMENSION_COLUMN = {"sentiment": "sentiment", "severity": "severity_label", "category": "category"}
+BUSY_TIMEOUT_S = 60.0  # how long a writer waits for another writer's transaction before giving up
 
 
 class SQLiteStore:
     """`Store` on one SQLite file (or ":memory:")."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False)
-            self._db.executescript(SCHEMA)
+            # isolation_level=None: no implicit transactions; every write says where its transaction is.
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
+            self._db.executescript(PRAGMAS + SCHEMA)  # idempotent: IF NOT EXISTS throughout
+            with self._write():
+                self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        for table, column, definition in MIGRATIONS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction that holds the write lock from its first statement (reads included)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite {action} failed on {self.path}: {exc}") from exc
 
     # -- posts -------------------------------------------------------------------------------------
 
@@ -53,36 +95,53 @@ class SQLiteStore:
         return total
 
     def _upsert_batch(self, posts: Sequence[Post], observed_at: datetime | None) -> UpsertCounts:
-        latest: dict[str, Post] = {post.id: post for post in posts}  # last one of a repeated id wins
-        existing = self._existing_docs(list(latest))
+        latest = fold_duplicates(posts)
+        with self._errors("upsert"):
+            # Segment outside the lock the texts that the index will need: new posts and changed texts.
+            before = self._existing_docs(list(latest))
+            words = {post_id: _index_words(post) for post_id, post in latest.items() if _text_changed(before, post)}
+            with self._write():
+                # The clock is read under the lock: of two writers, the one that writes later observes later.
+                now = datetime.now(UTC).timestamp()
+                return self._write_batch(latest, self._existing_docs(list(latest)), words, observed_at, now)
+
+    def _write_batch(
+        self,
+        latest: dict[str, Post],
+        existing: dict[str, str],
+        words: dict[str, str],
+        observed_at: datetime | None,
+        now: float,
+    ) -> UpsertCounts:
         inserted = updated = unchanged = 0
-        now = datetime.now(UTC).timestamp()
-        with self._transaction():
-            for post_id, post in latest.items():
-                old_doc = existing.get(post_id)
-                merged = merge_posts(Post.from_dict(json.loads(old_doc)), post) if old_doc else post
-                doc = json.dumps(merged.to_dict(), ensure_ascii=False, sort_keys=True)
-                if doc == old_doc:
-                    unchanged += 1
-                    continue
-                seen_at = _observation_time(post, observed_at, now)
-                row = post_row(merged, doc, seen_at)
-                if old_doc is None:
-                    self._db.execute(
-                        f"INSERT INTO posts ({', '.join(row)}, first_seen) VALUES ({', '.join('?' * len(row))}, ?)",
-                        [*row.values(), seen_at],
-                    )
-                    inserted += 1
-                else:
-                    assignments = ", ".join(f"{column} = ?" for column in row)
-                    self._db.execute(f"UPDATE posts SET {assignments} WHERE id = ?", [*row.values(), post_id])
+        for post_id, post in latest.items():
+            old_doc = existing.get(post_id)
+            old = Post.from_dict(json.loads(old_doc)) if old_doc else None
+            merged = merge_posts(old, post) if old is not None else post
+            doc = json.dumps(merged.to_dict(), ensure_ascii=False, sort_keys=True)
+            if doc == old_doc:
+                unchanged += 1
+                continue
+            seen_at = _observation_time(post, observed_at, now)
+            row = post_row(merged, doc, seen_at)
+            if old is None:
+                self._db.execute(
+                    f"INSERT INTO posts ({', '.join(row)}, first_seen) VALUES ({', '.join('?' * len(row))}, ?)",
+                    [*row.values(), seen_at],
+                )
+                inserted += 1
+            else:
+                assignments = ", ".join(f"{column} = ?" for column in row)
+                self._db.execute(f"UPDATE posts SET {assignments} WHERE id = ?", [*row.values(), post_id])
+                updated += 1
+            if old is None or old.text != merged.text:
+                if old is not None:  # `id` is not indexed in the FTS table: delete only what exists
                     self._db.execute("DELETE FROM posts_fts WHERE id = ?", (post_id,))
-                    updated += 1
                 self._db.execute(
                     "INSERT INTO posts_fts (id, words) VALUES (?, ?)",
-                    (post_id, " ".join(segment_for_search(merged.text))),
+                    (post_id, words.get(post_id) or _index_words(merged)),
                 )
-                self._snapshot(merged, seen_at)
+            self._snapshot(merged, seen_at)
         return UpsertCounts(inserted, updated, unchanged)
 
     def _snapshot(self, post: Post, seen_at: float) -> None:
@@ -215,40 +274,58 @@ class SQLiteStore:
 
     # -- records -----------------------------------------------------------------------------------
 
-    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any]) -> None:
-        with self._transaction():
+    def put_record(self, kind: RecordKind, key: str, doc: dict[str, Any], *, if_version: str | None = None) -> str:
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+        now = datetime.now(UTC).timestamp()
+        with self._errors(f"put {kind} record {key!r}"), self._write():
+            row = self._db.execute("SELECT version FROM records WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            found = str(row[0]) if row is not None else NEW
+            if if_version is not None and found != if_version:
+                raise RecordConflict(f"{kind} record {key!r} is at version {found or 'none'}, not {if_version}")
+            version = (row[0] if row is not None else 0) + 1
             self._db.execute(
-                "INSERT INTO records (kind, key, doc, updated_ts) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc, updated_ts = excluded.updated_ts",
-                (
-                    kind,
-                    key,
-                    json.dumps(doc, ensure_ascii=False, sort_keys=True),
-                    datetime.now(UTC).timestamp(),
-                ),
+                "INSERT INTO records (kind, key, doc, updated_ts, version) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc, updated_ts = excluded.updated_ts, "
+                "version = excluded.version",
+                (kind, key, text, now, version),
             )
+        return str(version)
 
     def get_record(self, kind: RecordKind, key: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT doc FROM records WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-        return dict(json.loads(row[0])) if row else None
+        found = self.get_versioned(kind, key)
+        return found.doc if found is not None else None
+
+    def get_versioned(self, kind: RecordKind, key: str) -> VersionedRecord | None:
+        with self._errors(f"get {kind} record {key!r}"):
+            row = self._db.execute(
+                "SELECT doc, version FROM records WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
+        return VersionedRecord(key, dict(json.loads(row[0])), str(row[1])) if row else None
 
     def list_records(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT doc FROM records WHERE kind = ? ORDER BY key", (kind,))
-        docs = [dict(json.loads(doc)) for (doc,) in rows]
-        if not where:
-            return docs
-        return [doc for doc in docs if all(doc.get(field) == value for field, value in where.items())]
+        return [record.doc for record in self.list_versioned(kind, where)]
+
+    def list_versioned(self, kind: RecordKind, where: dict[str, Any] | None = None) -> list[VersionedRecord]:
+        with self._errors(f"list {kind} records"):
+            rows = self._db.execute("SELECT key, doc, version FROM records WHERE kind = ? ORDER BY key", (kind,))
+            found = [VersionedRecord(key, dict(json.loads(doc)), str(version)) for key, doc, version in rows]
+        return [record for record in found if matches(record.doc, where)]
 
     def delete_record(self, kind: RecordKind, key: str) -> None:
-        with self._transaction():
+        with self._errors(f"delete {kind} record {key!r}"), self._write():
             self._db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
 
     def close(self) -> None:
         self._db.close()
 
-    def _transaction(self) -> sqlite3.Connection:
-        # The connection as a context manager commits on success and rolls back on error.
-        return self._db
+
+def _index_words(post: Post) -> str:
+    return " ".join(segment_for_search(post.text))
+
+
+def _text_changed(existing: dict[str, str], post: Post) -> bool:
+    old_doc = existing.get(post.id)
+    return old_doc is None or json.loads(old_doc).get("text") != post.text
 
 
 def _observation_time(post: Post, observed_at: datetime | None, now: float) -> float:

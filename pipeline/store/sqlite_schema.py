@@ -6,9 +6,13 @@ from typing import Any
 
 from pipeline.models import Post
 
-SCHEMA = """
+# WAL lets readers go on while one writer writes; the busy timeout (set on the connection) makes a second
+# writer wait for the lock instead of failing with "database is locked".
+PRAGMAS = """
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
+"""
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
     id TEXT PRIMARY KEY,
     brand TEXT,
@@ -48,9 +52,12 @@ CREATE TABLE IF NOT EXISTS records (
     key TEXT NOT NULL,
     doc TEXT NOT NULL,
     updated_ts REAL NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (kind, key)
 );
 """
+# Columns added after the first release, added in place to older files: (table, column, definition).
+MIGRATIONS = [("records", "version", "INTEGER NOT NULL DEFAULT 1")]
 
 
 def post_row(post: Post, doc: str, seen_at: float) -> dict[str, Any]:

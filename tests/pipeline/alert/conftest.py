@@ -7,10 +7,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from pipeline.detect.base import EvidencePost, Hit
+from pipeline.detect.incidents import IncidentBook, IncidentManager
+from pipeline.models import parse_time
+from pipeline.store.sqlite import SQLiteStore
 
 NOTIFICATION: dict[str, Any] = {
     "notification_id": "cas-0123456789#1",
@@ -41,6 +47,25 @@ class _Inbox:
         assert isinstance(parsed, EmailMessage)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
         return "250 Message accepted for delivery"
+
+
+def open_p1_incident(db_path: Path) -> str:
+    """An open P1 cascade incident about 蒙牛 in the store at `db_path`, made the way a detection cycle makes it
+    (its "opened" page still in the outbox); returns its id."""
+    hit = Hit(
+        kind="cascade",
+        key="cascade:weibo:1",
+        brand="蒙牛",
+        at=parse_time("2026-11-22T10:00:00+08:00"),
+        reason="predicted 20,000 reposts",
+        size=20_000,
+        root_id="weibo:1",
+        predicted_reposts=20_000,
+        posts=(EvidencePost("weibo:1", "https://weibo.com/1/a"),),
+    )
+    with SQLiteStore(db_path) as store:
+        notes = IncidentManager(IncidentBook(store)).process([hit], {hit.key}, hit.at)
+    return str(notes[0]["incident_id"])
 
 
 def free_port() -> int:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +10,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipeline.alert.console import ConsoleAlerter
-from pipeline.alert.dispatch import ChannelPool, Dispatcher, routes_for, send_message
+from pipeline.alert.dispatch import ChannelPool, Dispatcher, DispatchReport, routes_for, send_message
 from pipeline.config import ChannelConfig, Watchlist
-from pipeline.detect.records import InMemoryRecords
 from pipeline.exceptions import ConfigError
 from pipeline.models import SHANGHAI, format_time, parse_time
+from pipeline.store.memory import InMemoryRecords
 from tests.pipeline.alert.conftest import NOTIFICATION
 
 NOW = parse_time(NOTIFICATION["opened_at"])
@@ -39,6 +39,14 @@ def _watchlist(hook_url: str, log: Path) -> Watchlist:
     )
 
 
+def _dispatch(dispatcher: Dispatcher, notifications: list[dict[str, Any]], now: datetime) -> DispatchReport:
+    """Queue and deliver, as a cycle does for the notifications it finds in incident outboxes."""
+    queued = dispatcher.enqueue(notifications, now)
+    delivered = dispatcher.deliver_pending(now)
+    delivered.queued, delivered.silenced = queued.queued, queued.silenced
+    return delivered
+
+
 def _lines(path: Path) -> list[Any]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
@@ -59,7 +67,7 @@ def test_failing_channel_does_not_stop_the_others_and_is_retried(httpserver: HTT
     records = InMemoryRecords()
     dispatcher = Dispatcher(_watchlist(httpserver.url_for("/hook"), log), records, backoff=timedelta(minutes=2))
 
-    report = dispatcher.dispatch([NOTIFICATION], NOW)
+    report = _dispatch(dispatcher, [NOTIFICATION], NOW)
     assert (report.queued, report.sent, report.failed) == (2, 1, 1)
     assert [line["incident_id"] for line in _lines(log)] == [NOTIFICATION["incident_id"]]
     failed = records.get_record("delivery", f"{NOTIFICATION['notification_id']}>hook")
@@ -69,7 +77,7 @@ def test_failing_channel_does_not_stop_the_others_and_is_retried(httpserver: HTT
     assert dispatcher.deliver_pending(NOW + timedelta(minutes=1)).failed == 0  # still backing off
     # The next run (a new process) re-sends only what failed, and the same notification is never queued twice.
     again = Dispatcher(_watchlist(httpserver.url_for("/hook"), log), records)
-    report = again.dispatch([NOTIFICATION], NOW + timedelta(minutes=3))
+    report = _dispatch(again, [NOTIFICATION], NOW + timedelta(minutes=3))
     assert (report.queued, report.sent, report.failed) == (0, 1, 0)
     assert len(_lines(log)) == 1
     body = json.loads(httpserver.log[-1][0].get_data(as_text=True))
@@ -83,7 +91,7 @@ def test_escalation_goes_to_the_second_route(httpserver: HTTPServer, tmp_path: P
     httpserver.expect_request("/hook").respond_with_json({})
     dispatcher = Dispatcher(_watchlist(httpserver.url_for("/hook"), tmp_path / "log.jsonl"), InMemoryRecords())
     escalated = {**NOTIFICATION, "event": "escalated", "notification_id": "cas-0123456789#2"}
-    assert dispatcher.dispatch([escalated], NOW).sent == 3
+    assert _dispatch(dispatcher, [escalated], NOW).sent == 3
     assert sorted(request.path for request, _ in httpserver.log) == ["/hook", "/managers"]
 
 
@@ -93,11 +101,11 @@ def test_silence_holds_back_deliveries(tmp_path: Path) -> None:
     until = format_time(NOW + timedelta(hours=2))
     records.put_record("silence", "brand:蒙牛", {"brand": "蒙牛", "incident_id": None, "until": until})
     watchlist = _watchlist("http://127.0.0.1:9/hook", log)
-    report = Dispatcher(watchlist, records).dispatch([{**NOTIFICATION, "priority": "P3"}], NOW)
+    report = _dispatch(Dispatcher(watchlist, records), [{**NOTIFICATION, "priority": "P3"}], NOW)
     assert (report.silenced, report.sent) == (1, 0)
     assert not log.exists()
     later = {**NOTIFICATION, "priority": "P3", "notification_id": "cas-0123456789#5"}
-    assert Dispatcher(watchlist, records).dispatch([later], NOW + timedelta(hours=3)).sent == 1
+    assert _dispatch(Dispatcher(watchlist, records), [later], NOW + timedelta(hours=3)).sent == 1
 
 
 def test_send_message_for_the_briefing(tmp_path: Path) -> None:
@@ -114,3 +122,33 @@ def test_send_message_for_the_briefing(tmp_path: Path) -> None:
     assert all(r.sent for r in results) and "今日无事件" in stream.getvalue()
     with pytest.raises(ConfigError):
         send_message(watchlist, "nowhere", "s", "t")
+
+
+def test_escalation_honours_the_escalate_to_of_the_brand_route_beside_an_urgent_route(tmp_path: Path) -> None:
+    watchlist = Watchlist.model_validate(
+        {
+            "brands": [{"name": "蒙牛", "route": "team", "urgent_route": "oncall"}],
+            "routes": {
+                "team": {"channels": ["log"], "escalate_to": "managers", "escalate_after_minutes": 10},
+                "oncall": {"channels": ["log"]},
+                "managers": {"channels": ["log"]},
+            },
+            "channels": {"log": {"type": "file", "path": str(tmp_path / "log.jsonl")}},
+        }
+    )
+    assert routes_for(watchlist, {**NOTIFICATION, "event": "escalated"}) == ["team", "oncall", "managers"]
+
+
+def test_two_dispatchers_at_once_send_a_delivery_once(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """A claim is a conditional write: the second process finds the delivery claimed and leaves it."""
+    httpserver.expect_request("/hook").respond_with_json({})
+    records = InMemoryRecords()
+    watchlist = _watchlist(httpserver.url_for("/hook"), tmp_path / "log.jsonl")
+    first, second = Dispatcher(watchlist, records), Dispatcher(watchlist, records)
+    first.enqueue([NOTIFICATION], NOW)
+    pending = records.list_versioned("delivery", {"sent": False, "silenced": False})
+    claims = [first._claim(record, NOW) for record in pending]
+    assert all(claim is not None for claim in claims)
+    assert second.deliver_pending(NOW).sent == 0  # everything is claimed by the first, whose lease holds
+    assert second.deliver_pending(NOW + timedelta(minutes=3)).sent == 2  # the first died: its lease ran out
+    assert len(httpserver.log) == 1

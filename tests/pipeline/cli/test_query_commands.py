@@ -65,3 +65,28 @@ def test_search_table_and_json(stored: None, capsys: pytest.CaptureFixture[str])
 def test_bad_duration_is_a_clear_error(stored: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["trends", "--since", "last week"]) == 2
     assert "not a time: 'last week'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("limit", ["99999999999999999999", "0", "-5", "1001", "ten"])
+def test_search_limit_out_of_range_is_an_argument_error(
+    stored: None, capsys: pytest.CaptureFixture[str], limit: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "异物", "--limit", limit])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --limit:" in err and "Traceback" not in err
+    assert "must be from 1 to 1000" in err or "not a whole number: 'ten'" in err
+
+
+def test_search_limit_within_range(stored: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "异物", "--limit", "1000", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["search", "异物", "--limit", "1", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+
+
+@pytest.mark.parametrize("since", ["99999999999d", "999999d"])
+def test_absurd_durations_are_a_clear_error(stored: None, capsys: pytest.CaptureFixture[str], since: str) -> None:
+    assert main(["search", "异物", "--since", since]) == 2
+    assert f"duration too long: '{since}'" in capsys.readouterr().err

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from pipeline.cli import main
 from pipeline.detect.backtest import run_backtest
 from pipeline.jsonl import write_posts
-from pipeline.models import parse_time
-from tests.pipeline.detect.streams import DAY, demo_day, make_watchlist
+from pipeline.models import SHANGHAI, parse_time
+from tests.pipeline.detect.streams import DAY, demo_day, make_post, make_watchlist
 
 BIG_V_AT = DAY + timedelta(hours=10, minutes=40)
 
@@ -77,3 +77,17 @@ def test_backtest_cli_uses_the_detection_settings(tmp_path: Path, env) -> None:
     code = main(["backtest", "--posts", str(stream), "--out", str(out), "--watchlist", str(watchlist), "--tick", "2m"])
     assert code == 0
     assert out.read_text(encoding="utf-8") == ""  # the same stream pages with the shipped thresholds (above)
+
+
+def test_quiet_years_between_posts_are_skipped_not_ticked_through() -> None:
+    watchlist = make_watchlist()
+    posts = [
+        make_post("weibo:a", datetime(2000, 1, 1, 10, tzinfo=SHANGHAI), negative=True, category="quality", severity=2),
+        make_post(
+            "weibo:b", datetime(2099, 12, 30, 10, tzinfo=SHANGHAI), negative=True, category="quality", severity=2
+        ),
+    ]
+    result = run_backtest(posts, watchlist)
+    assert result.posts == 2
+    assert result.ticks < 10_000  # a minute tick through 100 years would be 52 million cycles
+    assert result.ended_at is not None and result.ended_at.year == 2099

@@ -13,7 +13,7 @@ from pipeline.detect.incidents import (
     priority_of,
     resolve_by_hand,
 )
-from pipeline.detect.records import InMemoryRecords
+from pipeline.store.memory import InMemoryRecords
 from pipeline.store.sqlite import SQLiteStore
 from tests.pipeline.detect.streams import DAY
 
@@ -131,8 +131,8 @@ def test_escalation_once_for_unacknowledged_p1_and_not_after_ack() -> None:
 
     other = IncidentManager(IncidentBook(InMemoryRecords()), escalation_delay=lambda _i: timedelta(minutes=30))
     incident_id = _run(other, [_hit(20_000)], 0)[0]["incident_id"]
-    acknowledge(other.book._records, incident_id, T0 + timedelta(minutes=5))
-    other = IncidentManager(IncidentBook(other.book._records), escalation_delay=lambda _i: timedelta(minutes=30))
+    acknowledge(other.book.records, incident_id, T0 + timedelta(minutes=5), "值班员")
+    other = IncidentManager(IncidentBook(other.book.records), escalation_delay=lambda _i: timedelta(minutes=30))
     assert _run(other, [], 31, active={KEY}) == []
 
 
@@ -174,5 +174,44 @@ def test_incident_round_trips_through_its_document() -> None:
     ):
         assert field in doc
     assert Incident.from_doc(doc).to_doc() == doc
-    incident, message = resolve_by_hand(records, incident_id, T0 + timedelta(minutes=9)) or (None, {})
-    assert incident is not None and incident.status == "resolved" and message["event"] == "resolved"
+    incident = resolve_by_hand(records, incident_id, T0 + timedelta(minutes=9), "值班员")
+    assert incident is not None and incident.status == "resolved" and incident.resolved_by == "值班员"
+    assert [note["event"] for note in incident.outbox] == ["opened", "resolved"]
+    assert [(line["event"], line["by"]) for line in incident.timeline] == [("opened", "yuqing"), ("resolved", "值班员")]
+
+
+def test_an_ack_during_a_cycle_is_not_undone_and_stops_the_escalation() -> None:
+    """The cycle read the incident as open; a person acknowledges before the cycle writes: the write conflicts,
+    the cycle decides again on the acknowledged copy and neither reopens nor escalates it."""
+    records = InMemoryRecords()
+    manager = IncidentManager(IncidentBook(records), escalation_delay=lambda _i: timedelta(minutes=30))
+    incident_id = _run(manager, [_hit(20_000)], 0)[0]["incident_id"]
+    cycle = IncidentManager(IncidentBook(records), escalation_delay=lambda _i: timedelta(minutes=30))
+    acknowledge(records, incident_id, T0 + timedelta(minutes=30), "值班员")  # lands after the cycle's read
+    assert _run(cycle, [_hit(21_000)], 31, active={KEY}) == []
+    doc = records.get_record("incident", incident_id)
+    assert doc is not None and doc["status"] == "acknowledged" and doc["acknowledged_by"] == "值班员"
+    assert doc["escalated_at"] is None and doc["last_active_at"].startswith("2026")
+
+
+def test_a_resolve_by_hand_during_a_cycle_is_not_undone_by_the_same_state() -> None:
+    records = InMemoryRecords()
+    manager = IncidentManager(IncidentBook(records))
+    incident_id = _run(manager, [_hit(600)], 0)[0]["incident_id"]
+    cycle = IncidentManager(IncidentBook(records))
+    resolve_by_hand(records, incident_id, T0 + timedelta(minutes=4), "值班员")
+    assert _run(cycle, [_hit(700)], 5) == []  # still firing, but no bigger than when it was resolved
+    doc = records.get_record("incident", incident_id)
+    assert doc is not None and doc["status"] == "resolved" and doc["resolved_by"] == "值班员"
+    grown = _run(IncidentManager(IncidentBook(records)), [_hit(2_000)], 10)  # it grew ×3 since: page again
+    assert [(note["event"], note["status"]) for note in grown] == [("updated", "open")]
+
+
+def test_notifications_are_stored_in_the_outbox_with_the_state_change() -> None:
+    records = InMemoryRecords()
+    opened = _run(IncidentManager(IncidentBook(records)), [_hit(600)], 0)
+    doc = records.get_record("incident", opened[0]["incident_id"])
+    assert doc is not None and doc["outbox"] == opened and doc["outbox_pending"] is True
+    replay = IncidentManager(IncidentBook(InMemoryRecords(), outbox=False))
+    doc = replay.book.records.get_record("incident", _run(replay, [_hit(600)], 0)[0]["incident_id"])
+    assert doc is not None and doc["outbox"] == [] and doc["outbox_pending"] is False

@@ -9,11 +9,11 @@ import pytest
 
 from pipeline.config import Settings, Watchlist
 from pipeline.detect import monitor
-from pipeline.detect.base import RecordStore
 from pipeline.detect.engine import DetectionConfig, DetectionEngine
 from pipeline.detect.monitor import refresh_tracked_cascades, run_cycle
 from pipeline.exceptions import LoginRequired, SourceError
 from pipeline.models import Post
+from pipeline.store.records import RecordStore
 from pipeline.store.sqlite import SQLiteStore
 from tests.pipeline.detect.streams import DAY, demo_day, make_post
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -9,10 +10,13 @@ from pydantic import SecretStr
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pipeline.cli import main
 from pipeline.config import WeiboSettings
+from pipeline.exceptions import SourceError
 from pipeline.sources.base import PageStatus
 from pipeline.sources.blocking import BudgetExhausted, FetchFailed
 from pipeline.sources.http import PoliteFetcher
+from tests.pipeline.hostile_servers import HostileServer, drip_body, drip_headers, flood_body
 from tests.pipeline.sources.conftest import FETCHED, HTML, JSON, fixture_bytes
 
 
@@ -137,3 +141,86 @@ def test_request_cap_per_run(httpserver: HTTPServer, http: requests.Session) -> 
     fetcher.fetch(httpserver.url_for("/x"), surface="json")
     with pytest.raises(BudgetExhausted):
         fetcher.fetch(httpserver.url_for("/x"), surface="json")
+
+
+# Total time and size. The per-read timeout is 1 s and the hostile servers send a byte every 0.5 s, so no
+# single read ever times out: only the total bound (3 × timeout_s by default) can end the exchange.
+
+
+def _bounded_fetcher(http: requests.Session, **settings: object) -> PoliteFetcher:
+    values: dict[str, object] = {"delay_s": 0.0, "jitter_s": 0.0, "max_retries": 0, "timeout_s": 1.0}
+    values.update(settings)
+    return _fetcher(http, FakeClock(), **values)
+
+
+def test_a_dripping_body_is_given_up_within_the_total_time(http: requests.Session) -> None:
+    with HostileServer(drip_body()) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match=r"no response from .* within 3 s"):
+            _bounded_fetcher(http).fetch(server.url("/api/container/getIndex"), {"q": "x"}, surface="json")
+        assert time.monotonic() - started < 6
+        assert server.peer_gone.wait(5)  # the connection was closed, not left dripping
+
+
+def test_dripping_headers_are_given_up_within_the_total_time(http: requests.Session) -> None:
+    # Before the headers are complete there is no socket to shut down: the request is left to its worker
+    # thread, which ends with the server; the fetcher itself returns on time.
+    with HostileServer(drip_headers()) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match=r"no response from .* within 3 s"):
+            _bounded_fetcher(http).fetch(server.url("/weibo"))
+        assert time.monotonic() - started < 6
+
+
+def test_the_total_time_is_a_setting(http: requests.Session) -> None:
+    with HostileServer(drip_body()) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match="within 1 s"):
+            _bounded_fetcher(http, timeout_s=5.0, total_timeout_s=1.0).fetch(server.url("/weibo"))
+        assert time.monotonic() - started < 3
+
+
+def test_a_dripping_answer_is_retried_within_the_retry_budget(http: requests.Session) -> None:
+    with HostileServer(drip_body(0.2)) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match=r"after 2 attempt\(s\)"):
+            _bounded_fetcher(http, timeout_s=0.6, max_retries=1).fetch(server.url("/weibo"))
+        assert time.monotonic() - started < 6  # two attempts of 1.8 s each
+        assert server.connections == 2
+
+
+@pytest.mark.parametrize("announce_length", [False, True], ids=["streamed", "announced"])
+def test_a_huge_answer_stops_at_the_byte_cap_and_is_not_retried(http: requests.Session, announce_length: bool) -> None:
+    hundred_mb = 100 * 1024 * 1024
+    with HostileServer(flood_body(hundred_mb, announce_length=announce_length)) as server:
+        started = time.monotonic()
+        with pytest.raises(SourceError, match="too large") as raised:
+            _bounded_fetcher(http, max_retries=2).fetch(server.url("/weibo"))
+        assert getattr(raised.value, "kind", None) == "response_too_large"
+        assert time.monotonic() - started < 5
+        assert server.peer_gone.wait(5)
+        assert server.sent < hundred_mb // 2  # cap 8 MiB; `sent` also counts what sat unread in socket buffers
+        assert server.connections == 1
+
+
+def test_collect_against_a_dripping_server_fails_within_the_bound(
+    env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {"DATA_DIR": str(tmp_path), "WEIBO__DELAY_S": "0", "WEIBO__JITTER_S": "0",
+                        "WEIBO__MAX_RETRIES": "0", "WEIBO__TIMEOUT_S": "1"}.items():  # fmt: skip
+        env.setenv(f"YUQING_{name}", value)
+    out = tmp_path / "posts.jsonl"
+    with HostileServer(drip_body()) as server:
+        started = time.monotonic()
+        code = main(
+            ["collect", "--source", "weibo-mobile", "--keyword", "XX充电宝", "--base-url", server.url("/"),
+             "--out", str(out)]
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+    assert elapsed < 6
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "network_error=1" in err
+    assert f"weibo-mobile: no response from 127.0.0.1:{server.port}/api/container/getIndex" in err
+    assert "within 3 s" in err
+    assert "containerid" not in err  # the query never reaches the report

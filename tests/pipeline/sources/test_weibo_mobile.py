@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,8 +9,9 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pipeline.cli import main
 from pipeline.config import WeiboSettings
-from pipeline.exceptions import Captcha, LoginRequired, RateLimited, VisitorWall
+from pipeline.exceptions import Captcha, LoginRequired, ParseError, RateLimited, VisitorWall
 from pipeline.models import SHANGHAI
 from pipeline.sources.blocking import Unparseable
 from pipeline.sources.http import PoliteFetcher
@@ -174,3 +176,67 @@ def test_type_1_search_uses_its_container(
     httpserver.expect_request(GETINDEX).respond_with_data(fixture_bytes("mobile/end.json"), content_type=JSON)
     list(_source(base_url, fetcher, weibo_settings, search_type="all").search("XX", SINCE, UNTIL))
     assert httpserver.log[0][0].args["containerid"] == "100103type=1&q=XX"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"ok":1}', "ok:1 without a data object"),
+        (b'{"ok":1,"data":null}', "ok:1 without a data object"),
+        (b'{"ok":1,"data":{"cardlistInfo":{"page":2}}}', "getIndex data without a cards list"),
+    ],
+)
+def test_ok_1_without_its_data_is_a_format_change_not_zero_posts(
+    httpserver: HTTPServer,
+    base_url: str,
+    fetcher: PoliteFetcher,
+    weibo_settings: WeiboSettings,
+    body: bytes,
+    problem: str,
+) -> None:
+    httpserver.expect_request(GETINDEX).respond_with_data(body, content_type=JSON)
+    source = _source(base_url, fetcher, weibo_settings)
+    with pytest.raises(ParseError, match=f"format change: {problem}") as raised:
+        list(source.search("XX", SINCE, UNTIL))
+    assert f"{base_url.split('//')[1]}{GETINDEX}" in str(raised.value)
+    assert "containerid" not in str(raised.value)
+
+
+def test_collect_reports_a_format_change_and_exits_non_zero(
+    httpserver: HTTPServer, env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {"DATA_DIR": str(tmp_path), "WEIBO__DELAY_S": "0", "WEIBO__JITTER_S": "0"}.items():
+        env.setenv(f"YUQING_{name}", value)
+    httpserver.expect_request(GETINDEX).respond_with_data(b'{"ok":1}', content_type=JSON)
+    out = tmp_path / "posts.jsonl"
+    code = main(
+        ["collect", "--source", "weibo-mobile", "--keyword", "XX", "--base-url", httpserver.url_for("/"),
+         "--out", str(out)]
+    )  # fmt: skip
+    assert code != 0
+    err = capsys.readouterr().err
+    host = httpserver.url_for("/").split("//")[1].rstrip("/")
+    assert f"weibo-mobile: unparseable at {host}{GETINDEX}: format change: ok:1 without a data object" in err
+    assert "containerid" not in err and "page_type" not in err
+
+
+def test_a_format_change_after_good_pages_still_fails_the_run(
+    httpserver: HTTPServer, env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {"DATA_DIR": str(tmp_path), "WEIBO__DELAY_S": "0", "WEIBO__JITTER_S": "0"}.items():
+        env.setenv(f"YUQING_{name}", value)
+    pages = {"1": fixture_bytes("mobile/getindex_page1.json"), "2": b'{"ok":1}'}
+    httpserver.expect_request(GETINDEX).respond_with_handler(
+        lambda request: Response(pages[request.args.get("page", "1")], content_type=JSON)
+    )
+    httpserver.expect_request("/statuses/extend").respond_with_data(
+        fixture_bytes("mobile/extend_5230000000000011.json"), content_type=JSON
+    )
+    out = tmp_path / "posts.jsonl"
+    code = main(
+        ["collect", "--source", "weibo-mobile", "--keyword", "XX充电宝", "--since", "2026-11-01T00:00+08:00",
+         "--until", "2026-11-23T00:00+08:00", "--base-url", httpserver.url_for("/"), "--out", str(out)]
+    )  # fmt: skip
+    assert code == 1
+    assert out.read_text(encoding="utf-8").count("\n") >= 1  # what came before is kept
+    assert "FAILED (" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.config import WeiboSettings
-from pipeline.exceptions import LoginRequired, RateLimited
+from pipeline.exceptions import LoginRequired, ParseError, RateLimited
 from pipeline.models import SHANGHAI
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_reposts import WeiboRepostTimelineSource
@@ -92,3 +92,25 @@ def test_end_of_timeline(
 def test_root_id_must_be_a_weibo_id(fetcher: PoliteFetcher, weibo_settings: WeiboSettings) -> None:
     with pytest.raises(ValueError, match="post id"):
         list(_source("http://127.0.0.1:9", fetcher, weibo_settings).fetch("mastodon:x:1"))
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"ok":1}', "ok:1 without a data object"),
+        (b'{"ok":1,"data":{"total_number":3}}', "repostTimeline data without a data list"),
+    ],
+)
+def test_ok_1_without_its_data_is_a_format_change_not_an_empty_timeline(
+    httpserver: HTTPServer,
+    base_url: str,
+    fetcher: PoliteFetcher,
+    weibo_settings: WeiboSettings,
+    body: bytes,
+    problem: str,
+) -> None:
+    httpserver.expect_request(TIMELINE).respond_with_data(body, content_type=JSON)
+    with pytest.raises(ParseError, match=f"format change: {problem}") as raised:
+        list(_source(base_url, fetcher, weibo_settings).fetch(ROOT))
+    assert f"{base_url.split('//')[1]}{TIMELINE}:" in str(raised.value)
+    assert "5229000000000010" not in str(raised.value)  # the query (id=...) stays out of the message

@@ -76,6 +76,9 @@ def default_responder(request: Recorded) -> tuple[int, Any]:
         return 200, {"took": 1, "timed_out": False, "hits": {"total": {"value": 0}, "hits": []}}
     if request.path.endswith("/_count"):
         return 200, {"count": 0}
+    if "/_doc/" in request.path and request.method in ("PUT", "POST"):
+        index, _, doc_id = request.path.strip("/").partition("/_doc/")
+        return 201, {"_index": index, "_id": doc_id, "_seq_no": 0, "_primary_term": 1, "result": "created"}
     return 200, {"acknowledged": True}
 
 

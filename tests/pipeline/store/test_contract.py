@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from pipeline.exceptions import RecordConflict
 from pipeline.models import Complaint, Post, Sentiment
 from pipeline.store.base import Store, TrendBucket, UpsertCounts
+from pipeline.store.records import NEW, update_record
 from tests.conftest import make_post
 
 T0 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -129,3 +133,42 @@ def test_records_round_trip_filter_and_delete(store: Store) -> None:
     store.delete_record("incident", "inc-2")
     assert store.get_record("incident", "inc-2") is None
     assert store.get_record("checkpoint", "weibo-search:蒙牛") == {"until": "2026-11-22T10:00:00+08:00"}
+
+
+def test_two_copies_of_a_post_in_one_batch_keep_the_higher_metrics(store: Store) -> None:
+    early = _post(1, fetched_at="2026-11-22T10:05:00+08:00", metrics={"reposts": 500})
+    late = _post(1, fetched_at="2026-11-22T10:06:00+08:00", metrics={"reposts": 2}, text="蒙牛 编辑后的文本")
+    assert store.upsert_posts([early, late]) == UpsertCounts(inserted=1)
+    stored = store.get_post("weibo:1")
+    assert stored is not None and stored.metrics.reposts == 500 and stored.text == "蒙牛 编辑后的文本"
+
+
+def test_conditional_record_writes_detect_a_concurrent_writer(store: Store) -> None:
+    first = store.put_record("incident", "inc-1", {"status": "open"}, if_version=NEW)
+    with pytest.raises(RecordConflict):
+        store.put_record("incident", "inc-1", {"status": "open"}, if_version=NEW)
+    found = store.get_versioned("incident", "inc-1")
+    assert found is not None and found.version == first and found.doc == {"status": "open"}
+    second = store.put_record("incident", "inc-1", {"status": "acknowledged"}, if_version=first)
+    assert second != first
+    with pytest.raises(RecordConflict):  # written from a stale read: refused, the newer state stays
+        store.put_record("incident", "inc-1", {"status": "escalated"}, if_version=first)
+    assert store.get_record("incident", "inc-1") == {"status": "acknowledged"}
+    assert [(record.key, record.version) for record in store.list_versioned("incident")] == [("inc-1", second)]
+
+
+def test_update_record_re_applies_a_change_after_a_conflict(store: Store) -> None:
+    store.put_record("incident", "inc-1", {"status": "open", "seen": 0})
+    stale = store.get_versioned("incident", "inc-1")
+    store.put_record("incident", "inc-1", {"status": "acknowledged", "seen": 0})  # lands after the read
+    calls: list[str] = []
+
+    def touch(doc: dict[str, object] | None) -> dict[str, object] | None:
+        assert doc is not None
+        calls.append(str(doc["status"]))
+        return {**doc, "seen": 1}
+
+    stored = update_record(store, "incident", "inc-1", touch, current=stale)
+    assert calls == ["open", "acknowledged"]
+    assert stored is not None and stored.doc == {"status": "acknowledged", "seen": 1}
+    assert store.get_record("incident", "inc-1") == {"status": "acknowledged", "seen": 1}

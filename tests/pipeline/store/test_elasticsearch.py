@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from pipeline.config import ElasticsearchSettings
-from pipeline.exceptions import ConfigError, StoreError
+from pipeline.exceptions import ConfigError, RecordConflict, StoreError
 from pipeline.models import Post
 from pipeline.store.base import MetricSnapshot, TrendBucket, UpsertCounts
 from pipeline.store.elasticsearch import ElasticsearchStore
 from pipeline.store.es_mappings import post_document
+from pipeline.store.records import NEW
 from tests.conftest import make_post
 from tests.pipeline.store.es_fake import FakeElasticsearch, Recorded, bulk_items, default_responder
 
@@ -297,26 +298,58 @@ def test_records(fake: FakeElasticsearch, store: ElasticsearchStore) -> None:
 
     def answers(request: Recorded) -> tuple[int, Any]:
         if request.path == "/yuqing-records-incident/_doc/inc-1" and request.method == "GET":
-            return 200, {"found": True, "_source": {"record": incident}}
+            return 200, {"found": True, "_seq_no": 7, "_primary_term": 2, "_source": {"record": incident}}
         if request.method == "GET":
             return 404, {"found": False}
         if request.path.endswith("/_search"):
-            hits = [{"_source": {"record": doc}, "sort": [doc["incident_id"]]} for doc in (incident, other)]
+            hits = [
+                {
+                    "_source": {"record_key": doc["incident_id"], "record": doc},
+                    "_seq_no": 3,
+                    "_primary_term": 1,
+                    "sort": [doc["incident_id"]],
+                }
+                for doc in (incident, other)
+            ]
             return 200, {"hits": {"hits": hits}}
         return default_responder(request)
 
     fake.responder = answers
-    store.put_record("incident", "inc-1", incident)
+    assert store.put_record("incident", "inc-1", incident) == "0:1"
     put = fake.requests[-1]
-    assert (put.method, put.path) == ("PUT", "/yuqing-records-incident/_doc/inc-1")
+    assert (put.method, put.path, put.query) == ("PUT", "/yuqing-records-incident/_doc/inc-1", {"refresh": "false"})
     assert put.json()["record"] == incident
     assert store.get_record("incident", "inc-1") == incident
+    found = store.get_versioned("incident", "inc-1")
+    assert found is not None and found.version == "7:2"
     assert store.get_record("incident", "nope") is None
     # The index narrows by strings; numbers are compared exactly in Python, like the SQLite store does.
     assert store.list_records("incident", {"status": "open", "severity": 3}) == [other]
-    assert fake.calls("_search")[-1].json()["query"] == {"bool": {"filter": [{"term": {"match": 'status="open"'}}]}}
+    search = fake.calls("_search")[-1].json()
+    assert search["query"] == {"bool": {"filter": [{"term": {"match": 'status="open"'}}]}}
+    assert search["seq_no_primary_term"] is True
+    assert [record.version for record in store.list_versioned("incident")] == ["3:1", "3:1"]
     store.delete_record("incident", "inc-9")  # a missing record is not an error
     assert fake.requests[-1].method == "DELETE"
+
+
+def test_conditional_record_writes_use_optimistic_concurrency(
+    fake: FakeElasticsearch, store: ElasticsearchStore
+) -> None:
+    def answers(request: Recorded) -> tuple[int, Any]:
+        if request.query.get("if_seq_no") == "7" or request.query.get("op_type") == "create":
+            error = {"type": "version_conflict_engine_exception", "reason": "[inc-1]: version conflict"}
+            return 409, {"error": error, "status": 409}
+        return default_responder(request)
+
+    fake.responder = answers
+    assert store.put_record("incident", "inc-1", {"status": "open"}, if_version="8:2") == "0:1"
+    assert fake.requests[-1].query == {"if_seq_no": "8", "if_primary_term": "2", "refresh": "false"}
+    with pytest.raises(RecordConflict, match="inc-1"):
+        store.put_record("incident", "inc-1", {"status": "open"}, if_version="7:2")
+    with pytest.raises(RecordConflict):
+        store.put_record("incident", "inc-1", {"status": "open"}, if_version=NEW)
+    assert fake.requests[-1].query == {"op_type": "create", "refresh": "false"}
 
 
 def test_from_settings_needs_a_url_and_uses_credentials(fake: FakeElasticsearch) -> None:

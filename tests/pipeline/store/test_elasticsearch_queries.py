@@ -119,4 +119,5 @@ def test_records_filter_on_match_terms_in_key_order() -> None:
         "sort": [{"record_key": {"order": "asc"}}],
         "size": 1000,
         "track_total_hits": False,
+        "seq_no_primary_term": True,
     }

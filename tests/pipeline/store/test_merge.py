@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.models import Post
-from pipeline.store.merge import merge_posts
+from pipeline.store.merge import fold_duplicates, merge_posts
 from tests.conftest import make_post
 
 
@@ -24,3 +24,12 @@ def test_newer_fields_win_but_metrics_and_enrichment_are_kept() -> None:
     assert (merged.metrics.reposts, merged.metrics.comments) == (80, 9)
     assert merged.sentiment == old.sentiment and merged.author == old.author
     assert merged.extra == {"region": "上海", "topic": "x"}
+
+
+def test_copies_in_one_batch_fold_newest_fields_over_highest_metrics() -> None:
+    older = Post.from_dict(make_post(fetched_at="2026-11-22T10:05:00+08:00", text="旧", metrics={"reposts": 500}))
+    newer = Post.from_dict(make_post(fetched_at="2026-11-22T11:05:00+08:00", text="新", metrics={"reposts": 2}))
+    other = Post.from_dict(make_post(id="weibo:2"))
+    folded = fold_duplicates([newer, other, older])
+    assert list(folded) == [newer.id, "weibo:2"]
+    assert (folded[newer.id].text, folded[newer.id].metrics.reposts) == ("新", 500)

@@ -47,15 +47,16 @@ _MENTION_TAG = re.compile(r"<(?=[!@]|\s*at[\s>/])", re.IGNORECASE)  # Slack <!he
 # characters that could split a mention past the check above and be stripped by the client afterwards.
 _DROPPED = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff")
 
-# A URL with a scheme (up to the first character that cannot be part of one), or a bare host name with a
-# top-level domain, which chat clients link as well (`phish.example/refund`, `user@phish.example`). A scheme
-# may start anywhere (`0.https://…`, `点击https://…`): scanning left to right, the longest one wins. A URL
-# ends before Slack's formatting marks too: Slack shows them as look-alikes, after which a client could link
-# what follows on its own (`https://weibo.com/x*phish.example`).
-_LINKABLE = re.compile(
-    r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"'`*_~\x80-\U0010ffff]*)"
-    r"|(?P<host>(?<![A-Za-z0-9-])(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]+(?![A-Za-z0-9-]|:/))"
-)
+# An http(s) URL that may stay as it is when the link policy allows its target. It ends before Slack's
+# formatting marks too: Slack shows them as look-alikes, after which a client could link what follows on its own
+# (`https://weibo.com/x*phish.example`).
+# (Spelled case by case, not with IGNORECASE: that would fold `i` into the non-ASCII range and cut every URL.)
+# It also ends at brackets, parentheses and braces, which markdown and chat syntax give a meaning of their own.
+_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^\s<>\"'`*_~()\[\]{}|\\^\x80-\U0010ffff]*")
+# Everywhere else, what a chat client or mail reader would turn into a link by itself: a scheme separator, a dot
+# between a host character and a letter (`phish.example`, `www.evil.comhttps`), the dots of an IPv4 address.
+_HOST_DOT = re.compile(r"(?<=[A-Za-z0-9-])\.(?=[A-Za-z])")
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
 
 # Markdown metacharacters in a stranger's text become full-width look-alikes rather than backslash escapes:
 # the chat robots render a subset of markdown and do not all honour backslashes (a visible `\-` in every id
@@ -149,18 +150,25 @@ def disarm(text: str) -> str:
 
 
 def defang(text: str, links: LinkPolicy = DEFAULT_LINKS) -> str:
-    """URLs and host names that may not be linked, written so that no client links them."""
-
-    def replace(match: re.Match[str]) -> str:
+    """Everything a client could link, except URLs the policy allows, written so that no client links it:
+    `https[:]//phish[.]example/refund`, `phish[.]example`, `10[.]0[.]0[.]1`. Deliberately blunt: a dot is
+    defanged wherever it joins a word to a letter (`Node[.]js`), so that no way of gluing text to a host
+    (`0www.evil.comhttps://…`) leaves one linkable."""
+    parts: list[str] = []
+    last = 0
+    for match in _URL.finditer(text):
         token = match.group()
-        if match.group("url"):
-            # A second URL inside this one (`https://weibo.com/xhttps://phish.example/`) is defanged with it.
-            allowed = token.count("://") == 1 and links.target(token) is not None
-        else:
-            allowed = links.allows_host(token)
-        return token if allowed else token.replace("://", "[:]//").replace(".", "[.]")
+        # A second URL inside this one (`https://weibo.com/xhttps://phish.example/`) is defanged with it.
+        if token.count("://") == 1 and links.target(token) is not None:
+            parts += [_defang_all(text[last : match.start()]), token]
+            last = match.end()
+    parts.append(_defang_all(text[last:]))
+    return "".join(parts)
 
-    return _LINKABLE.sub(replace, text)
+
+def _defang_all(text: str) -> str:
+    text = _HOST_DOT.sub("[.]", text.replace("://", "[:]//"))
+    return _IPV4.sub(lambda match: match.group().replace(".", "[.]"), text)
 
 
 def plain_text(value: str, links: LinkPolicy = DEFAULT_LINKS) -> str:

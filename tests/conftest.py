@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from pipeline.config import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# Property tests draw the same examples on every run by default, so that a run passes or fails for the code,
+# not for the draw; `HYPOTHESIS_PROFILE=explore` draws new ones (and more) to look for what they have missed.
+hypothesis_settings.register_profile("default", derandomize=True)
+hypothesis_settings.register_profile("explore", max_examples=2000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """A clean YUQING_* environment; tests set what they need through the returned monkeypatch."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("YUQING_"):
             monkeypatch.delenv(name)

@@ -13,6 +13,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -115,6 +116,18 @@ class Settings(BaseSettings):
     mastodon: MastodonSettings = MastodonSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
     detection: DetectionSettings = DetectionSettings()
+    language: Literal["zh", "en"] = "zh"  # of alerts, incident reasons and the daily briefing
+    # IANA name of the zone whose calendar days and hours the trends, search output and briefings use.
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown name, not a zone file, a folder
+            raise ValueError(f"not a time zone name: {value!r} (use an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @property
     def sqlite_path(self) -> Path:

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from pipeline.config import BrandConfig, Watchlist
 from pipeline.exceptions import DropPost
 from pipeline.models import Post
+from pipeline.simplify import to_simplified
 
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 # A host starts where a run of host characters starts and has at most 253 of them (a DNS name's limit):
@@ -92,12 +93,13 @@ def text_for_scoring(text: str) -> str:
 
 
 class BrandMatcher:
-    """Finds which watched brand a text is about. An occurrence inside an exclusion term (小米 in 小米粥)
-    does not count; the first brand with a real occurrence wins."""
+    """Finds which watched brand a text is about. Text, terms and exclusions are compared in simplified
+    characters and lower case, so 順豐 finds 顺丰 and XIAOMI finds Xiaomi. An occurrence inside an exclusion
+    term (小米 in 小米粥, or in 黃小米 when 黄小米 is excluded) does not count; the brand mentioned first wins."""
 
     def __init__(self, brands: Iterable[BrandConfig]) -> None:
         self._brands = [
-            (brand.name, [term.lower() for term in brand.terms], [term.lower() for term in brand.exclude])
+            (brand.name, [_comparable(term) for term in brand.terms], [_comparable(term) for term in brand.exclude])
             for brand in brands
         ]
         self.names = frozenset(name for name, _, _ in self._brands)
@@ -107,13 +109,17 @@ class BrandMatcher:
         return cls(watchlist.brands)
 
     def match(self, text: str) -> str | None:
-        lowered = text.lower()
+        comparable = _comparable(text)
         best: tuple[int, str] | None = None
         for name, terms, exclusions in self._brands:
-            position = _first_real_occurrence(lowered, terms, exclusions)
+            position = _first_real_occurrence(comparable, terms, exclusions)
             if position is not None and (best is None or position < best[0]):
                 best = (position, name)
         return best[1] if best else None
+
+
+def _comparable(text: str) -> str:
+    return to_simplified(text).lower()
 
 
 def _first_real_occurrence(text: str, terms: list[str], exclusions: list[str]) -> int | None:

@@ -37,6 +37,7 @@ from pipeline.alert.render import plain_message, render
 from pipeline.config import Watchlist
 from pipeline.exceptions import AlertDeliveryError, ConfigError, RecordConflict
 from pipeline.failpoints import failpoint
+from pipeline.i18n import Language
 from pipeline.models import SHANGHAI, format_time, parse_time
 from pipeline.safe_text import DEFAULT_LINKS, LinkPolicy
 from pipeline.store.records import NEW, RecordStore, VersionedRecord, update_record
@@ -155,8 +156,9 @@ class Dispatcher:
         give_up_after: timedelta = timedelta(days=2),  # ElastAlert's alert_time_limit
         lease: timedelta = timedelta(minutes=2),  # longer than one bounded send; a dead sender's claim expires
         links: LinkPolicy = DEFAULT_LINKS,  # the hosts whose post URLs a message may link to
+        language: Language = "zh",  # of the messages it renders
     ) -> None:
-        self.watchlist, self.records, self.links = watchlist, records, links
+        self.watchlist, self.records, self.links, self.language = watchlist, records, links, language
         self.channels = channels or ChannelPool(watchlist)
         self.backoff, self.max_backoff, self.give_up_after, self.lease = backoff, max_backoff, give_up_after, lease
 
@@ -223,7 +225,8 @@ class Dispatcher:
             if claimed is None:
                 continue  # another process claimed it first
             failpoint("dispatch.after_claim")
-            result = self.channels.send(claimed.doc["channel"], render(claimed.doc["notification"], self.links))
+            message = render(claimed.doc["notification"], self.links, self.language)
+            result = self.channels.send(claimed.doc["channel"], message)
             failpoint("dispatch.after_send")
             self._settle(claimed, result, now, report)
             failpoint("dispatch.after_mark")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,8 @@ from pipeline.cli import (
 from pipeline.config import Settings
 from pipeline.exceptions import YuqingError
 from pipeline.log_redaction import install_redaction
+
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe
 
 # Explicit list, no import magic: each module adds its sub-commands to the parser.
 COMMAND_MODULES = [
@@ -63,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         install_redaction(settings)  # before any request is logged; it needs the settings to know the secrets
         code: int = args.handler(args, settings)
+        sys.stdout.flush()  # a reader that went away (`| head`) shows here, not in Python's flush at exit
+    except BrokenPipeError:
+        # Stop quietly, as a command killed by SIGPIPE does. Whatever is still buffered goes to devnull, so that
+        # the flush at exit does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE_EXIT
     except YuqingError as exc:
         print(f"yuqing: error: {exc}", file=sys.stderr)
         return 2

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cli.common import Progress, parse_duration, report_bad_lines
-from pipeline.config import Settings, load_watchlist
+from pipeline.config import Settings, Watchlist, load_watchlist
 from pipeline.exceptions import ConfigError
+from pipeline.i18n import reason_of
 from pipeline.jsonl import atomic_writer, read_posts
 from pipeline.models import SHANGHAI, Post, format_time
 
@@ -21,7 +22,7 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "backtest", help="replay a post stream on a simulated clock and write the alerts it would send"
     )
-    parser.add_argument("--posts", required=True, type=Path, help="posts as JSON Lines (DESIGN §4)")
+    parser.add_argument("--posts", required=True, type=Path, help="posts as JSON Lines (docs/data-contracts.md)")
     parser.add_argument("--out", required=True, type=Path, help="notifications written here as JSON Lines")
     parser.add_argument("--watchlist", type=Path, help="watchlist YAML (default: the configured one)")
     parser.add_argument("--tick", default="1m", help="simulated clock step (default 1m)")
@@ -88,6 +89,27 @@ def _enriched(posts: list[Post], settings: Settings) -> list[Post]:
     return result
 
 
+def _about_watched_brands(posts: list[Post], watchlist: Watchlist, source: Path) -> list[Post]:
+    """The posts that `yuqing ingest` would store, as it would store them: normalised, with the brand a post
+    names (one already set is kept when it is watched); the others are left out, and said so."""
+    from pipeline.ingest import IngestSummary, prepare
+    from pipeline.normalise import BrandMatcher
+
+    summary = IngestSummary()
+    kept = prepare(posts, BrandMatcher.from_watchlist(watchlist), summary)
+    if summary.dropped:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(summary.dropped.items()))
+        print(f"left out {sum(summary.dropped.values())} posts that ingest would drop ({reasons})", file=sys.stderr)
+    if posts and not kept:
+        brands = ", ".join(brand.name for brand in watchlist.brands)
+        print(
+            f"warning: no post in {source} is about a watched brand ({brands}), so nothing can alert; "
+            "check the watchlist (--watchlist, YUQING_WATCHLIST)",
+            file=sys.stderr,
+        )
+    return kept
+
+
 def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.detect.backtest import run_backtest
     from pipeline.detect.engine import detection_config
@@ -97,6 +119,8 @@ def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
     reader = read_posts(args.posts, log_errors=False)  # report_bad_lines names them, once each
     posts = list(reader)
     report_bad_lines(reader)
+    # Detection sees what production stores: without a brand, a post belongs to no brand's incidents.
+    posts = _about_watched_brands(posts, watchlist, args.posts)
     posts = _enriched(posts, settings)
     progress = Progress("backtest")
     result = run_backtest(
@@ -105,6 +129,7 @@ def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
         tick=tick,
         config=detection_config(settings.detection),  # the same detectors as production, overrides included
         progress=lambda clock, done: progress.update(f"{format_time(clock.astimezone(SHANGHAI))}  {done} posts"),
+        language=settings.language,
     )
     with atomic_writer(args.out) as handle:  # an existing file is replaced only by a complete one
         for notification in result.notifications:
@@ -146,7 +171,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     for doc in incidents:
         print(
             f"{doc['incident_id']}  {doc['status']:<12} {doc['priority']}  {doc['kind']:<7} {doc['brand']}  "
-            f"opened {doc['opened_at']}  {str(doc.get('reason', ''))[:80]}"
+            f"opened {doc['opened_at']}  {reason_of(doc, settings.language)[:80]}"
         )
     return 0
 
@@ -160,6 +185,9 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
     if doc is None:
         raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
+    # Reasons in the configured language (rendered from their data where they have it).
+    doc["reason"] = reason_of(doc, settings.language)
+    doc["timeline"] = [{**entry, "reason": reason_of(entry, settings.language)} for entry in doc.get("timeline") or []]
     doc["deliveries"] = [
         {key: value for key, value in delivery.items() if key != "notification"} for delivery in deliveries
     ]
@@ -189,14 +217,15 @@ def run_resolve(args: argparse.Namespace, settings: Settings) -> int:
     now = _now()
     with _store(settings) as store:
         before = store.get_record("incident", args.incident_id)
-        incident = resolve_by_hand(store, args.incident_id, now, args.by)
+        incident = resolve_by_hand(store, args.incident_id, now, args.by, language=settings.language)
         if incident is None:
             raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
         if before is not None and before.get("status") == "resolved":
             print(f"{incident.incident_id}: already resolved")
             return 0
         # The resolved message is in the incident's outbox; deliver it (and anything else still due) now.
-        report = Dispatcher(settings.watchlist_config, store, links=LinkPolicy.from_settings(settings)).run(now)
+        links = LinkPolicy.from_settings(settings)
+        report = Dispatcher(settings.watchlist_config, store, links=links, language=settings.language).run(now)
     print(f"{incident.incident_id}: resolved by {incident.resolved_by} ({report.sent} sent, {report.failed} failed)")
     return 0
 

@@ -21,19 +21,24 @@ from pipeline.store import open_store
 def register(commands: Any) -> None:
     parser = commands.add_parser("ingest", help="normalise, enrich and store posts from a JSONL file")
     parser.add_argument("--in", dest="input", type=Path, required=True, help="posts, one JSON object per line")
-    _add_common(parser)
+    parser.add_argument("--watchlist", type=Path, help="brands YAML (default: YUQING_WATCHLIST or bundled)")
+    _add_scorer(parser)
     parser.add_argument("--store", choices=["sqlite", "elasticsearch"], help="default: YUQING_STORE")
     parser.set_defaults(handler=run_ingest)
 
-    parser = commands.add_parser("classify", help="add sentiment and complaint enrichment to a JSONL file")
+    parser = commands.add_parser(
+        "classify",
+        help="add sentiment and complaint enrichment to a JSONL file",
+        description="Add sentiment and complaint enrichment to every valid post. Classification depends on the "
+        "text alone: no watchlist is read and no post is dropped for its brand (`yuqing ingest` does that).",
+    )
     parser.add_argument("--in", dest="input", type=Path, required=True)
     parser.add_argument("--out", dest="output", type=Path, required=True, help="'-' for stdout")
-    _add_common(parser)
+    _add_scorer(parser)
     parser.set_defaults(handler=run_classify)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--watchlist", type=Path, help="brands YAML (default: YUQING_WATCHLIST or bundled)")
+def _add_scorer(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scorer", choices=SCORER_NAMES, help="default: YUQING_SCORER")
 
 

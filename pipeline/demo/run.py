@@ -14,6 +14,7 @@ from typing import TextIO
 from pipeline.config import Settings, Watchlist, load_watchlist
 from pipeline.demo.posts import DAY, generate_demo_posts
 from pipeline.enrich.registry import make_enricher
+from pipeline.i18n import Language, reason_of, term
 from pipeline.ingest import ingest
 from pipeline.jsonl import read_posts
 from pipeline.models import SHANGHAI, Post
@@ -51,7 +52,7 @@ def run_demo(settings: Settings, out: TextIO, progress: Callable[[str], None]) -
         posts = list(store.iter_posts(since=DAY, until=DAY + timedelta(days=1)))
         print_volume(posts, watchlist, out)
         print_top_negative(store, out)
-        print_incidents(posts, watchlist, out, progress)
+        print_incidents(posts, watchlist, out, progress, settings.language)
     finally:
         store.close()
     print(
@@ -105,19 +106,26 @@ def print_top_negative(store: SQLiteStore, out: TextIO, limit: int = 5) -> None:
     print(file=out)
 
 
-def print_incidents(posts: list[Post], watchlist: Watchlist, out: TextIO, progress: Callable[[str], None]) -> None:
-    """Replay the day through the production detectors on a simulated clock (no real channel is called)."""
+def print_incidents(
+    posts: list[Post],
+    watchlist: Watchlist,
+    out: TextIO,
+    progress: Callable[[str], None],
+    language: Language = "zh",
+) -> None:
+    """Replay the day through the production detectors on a simulated clock (no real channel is called); the
+    events and reasons are written in `language`."""
     from pipeline.detect.backtest import run_backtest
 
     progress("replaying the day through the spread detectors")
-    result = run_backtest(posts, watchlist)
+    result = run_backtest(posts, watchlist, language=language)
     print("Early warning: what the on-call team would have received (replayed on a simulated clock)", file=out)
     if not result.notifications:
         print("  no incident", file=out)
     for note in result.notifications:
         stamp = str(note.get("updated_at") or note.get("opened_at") or "")[11:16]
+        event = term("event", note.get("event"), language) or str(note.get("event", ""))
         print(
-            f"  {stamp}  {str(note.get('event', '')).upper():<9} {note.get('priority', '')}  "
-            f"{note.get('brand', '')}  {note.get('reason', '')}",
+            f"  {stamp}  {note.get('priority', '')}  {event}  {note.get('brand', '')}  {reason_of(note, language)}",
             file=out,
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.config import Watchlist
 from pipeline.detect.engine import DetectionConfig, DetectionEngine
+from pipeline.i18n import Language
 from pipeline.models import Post
 from pipeline.store.memory import InMemoryRecords
 from pipeline.store.records import RecordStore
@@ -38,6 +39,7 @@ def run_backtest(
     config: DetectionConfig | None = None,
     drain: timedelta | None = None,
     progress: Callable[[datetime, int], None] | None = None,
+    language: Language = "zh",
 ) -> BacktestResult:
     """Replay `posts` (already enriched) in time order, one detection cycle per `tick` of simulated time.
 
@@ -51,7 +53,8 @@ def run_backtest(
     if not ordered:
         return result
     records = store if store is not None else InMemoryRecords()
-    engine = DetectionEngine(records, watchlist, config, outbox=False)  # nothing is delivered in a replay
+    # Nothing is delivered in a replay; the reasons are written in `language`.
+    engine = DetectionEngine(records, watchlist, config, outbox=False, language=language)
     settle = drain if drain is not None else engine.config.incidents.resolve_after + timedelta(hours=1)
     start = _floor(ordered[0].created_at, tick)
     end = ordered[-1].created_at + settle

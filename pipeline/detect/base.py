@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pipeline.i18n import Language, Reason, render_reason
+
 DetectorKind = Literal["cascade", "surge"]
 
 
@@ -26,14 +28,16 @@ class Hit:
 
     `key` names the incident the hit belongs to (`cascade:<root id>` or `surge:<brand>:<category|*>`);
     `size` is what growth milestones are measured on (predicted reposts for a cascade, posts in the test
-    window for a surge); `reason` says in plain words why it fired.
+    window for a surge); `reason` says why it fired, as clauses of the message catalogue (`pipeline.i18n`),
+    so that it can be written in the configured language when an incident takes it up and shown again in
+    the other one later.
     """
 
     kind: DetectorKind
     key: str
     brand: str
     at: datetime
-    reason: str
+    reason: Reason
     size: float
     evidence: dict[str, Any] = field(default_factory=dict)
     root_id: str | None = None
@@ -43,6 +47,9 @@ class Hit:
     max_followers: int = 0  # reach of the biggest account involved
     big_account: bool = False  # a verified or very large account took part
     posts: tuple[EvidencePost, ...] = ()
+
+    def reason_text(self, language: Language) -> str:
+        return render_reason(self.reason, language)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,13 @@ import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from pipeline.detect.base import CheckResult, EvidencePost, Hit, epoch
 from pipeline.detect.seismic import FloatArray, SeismicEstimate, SeismicParams, estimate
+from pipeline.i18n import Reason, clause
 from pipeline.models import Post
 
 
@@ -66,7 +67,7 @@ class _Cascade:
     times: list[float] = field(default_factory=list)
     followers: list[float] = field(default_factory=list)
     top: list[tuple[int, str, str, str]] = field(default_factory=list)  # min-heap (followers, id, url, name)
-    big_accounts: list[str] = field(default_factory=list)
+    big_accounts: list[tuple[str, int]] = field(default_factory=list)  # (name or post id, followers)
     max_followers: int = 0
     last_evaluated: float = -math.inf
     last_estimate: SeismicEstimate | None = None
@@ -75,6 +76,35 @@ class _Cascade:
     cached_followers: FloatArray | None = None
     out_of_order: bool = False
 
+    def __reduce__(self) -> tuple[type[_Cascade], tuple[Any, ...]]:
+        # Carried from cycle to cycle (`pipeline.detect.state`): positional values pickle several times faster
+        # than a dataclass's state dict, and the numpy copies are rebuilt on first use.
+        return _Cascade, tuple(getattr(self, name) for name in _CARRIED)
+
+
+_CARRIED = [name for name in _Cascade.__dataclass_fields__ if not name.startswith("cached_") and name != "out_of_order"]
+
+
+class _Root(NamedTuple):
+    """What is known of a root post before anyone reposts it."""
+
+    brand: str
+    t0: float
+    followers: float
+    url: str
+    author: str
+    negative: bool
+    severity: int
+    category: str | None
+
+
+def _take_root(cascade: _Cascade, root: _Root) -> None:
+    cascade.t0, cascade.root_followers, cascade.brand = root.t0, root.followers, root.brand
+    cascade.root_url, cascade.root_author, cascade.root_known = root.url, root.author, True
+    cascade.negative, cascade.severity = root.negative, root.severity
+    cascade.category = root.category if root.category not in (None, "none") else None
+    cascade.max_followers = max(cascade.max_followers, int(root.followers))
+
 
 class CascadeDetector:
     """Tracks cascades by root post id and decides which ones are spreading."""
@@ -82,11 +112,17 @@ class CascadeDetector:
     def __init__(self, rules: CascadeRules | None = None) -> None:
         self.rules = rules or CascadeRules()
         self._cascades: dict[str, _Cascade] = {}
+        # Roots nobody has reposted yet, as plain tuples: most posts are never reposted, and the detector is
+        # carried from cycle to cycle (`pipeline.detect.state`), where tens of thousands of objects cost. Roots
+        # that are neither negative nor complaints can never fire: only their time is kept, so that their
+        # reposts are known to be theirs (and not taken for the reposts of an unseen, perhaps negative, root).
+        self._roots: dict[str, _Root] = {}
+        self._calm_roots: dict[str, float] = {}
         self._busy: set[str] = set()  # cascades with enough reposts to be evaluated or to count as active
         self._last_forget = -math.inf
 
     def __len__(self) -> int:
-        return len(self._cascades)
+        return len(self._cascades) + len(self._roots) + len(self._calm_roots)
 
     def update(self, post: Post) -> None:
         """Feed one post: a root starts (or completes) its cascade, a repost joins its root's."""
@@ -135,16 +171,15 @@ class CascadeDetector:
         severity: int = 0,
         category: str | None = None,
     ) -> None:
+        root = _Root(brand, t0, followers, url, author, negative, severity, category)
         cascade = self._cascades.get(root_id)
         if cascade is None:
-            cascade = _Cascade(root_id, brand, t0, followers)
-            self._cascades[root_id] = cascade
-        # A root seen after some of its reposts replaces the placeholder taken from the first repost.
-        cascade.t0, cascade.root_followers, cascade.brand = t0, followers, brand
-        cascade.root_url, cascade.root_author, cascade.root_known = url, author, True
-        cascade.negative, cascade.severity = negative, severity
-        cascade.category = category if category not in (None, "none") else None
-        cascade.max_followers = max(cascade.max_followers, int(followers))
+            if negative:
+                self._roots[root_id] = root
+            else:
+                self._calm_roots[root_id] = t0
+            return
+        _take_root(cascade, root)  # a root seen after some of its reposts replaces their placeholder
 
     def observe_repost(
         self,
@@ -161,11 +196,31 @@ class CascadeDetector:
     ) -> None:
         cascade = self._cascades.get(root_id)
         if cascade is None:
-            if brand is None:
+            if root_id in self._calm_roots:
+                return  # only negative or complaint roots can fire: the reposts of others need no keeping
+            root = self._roots.pop(root_id, None)
+            if root is not None:
+                cascade = _Cascade(root_id, root.brand, root.t0, root.followers)
+                _take_root(cascade, root)
+            elif brand is None:
                 return  # a repost of an unknown root with no brand cannot be attributed
-            # Root not seen (yet): reposts inherit the root's label, so a negative repost marks it negative.
-            cascade = _Cascade(root_id, brand, t, 0.0, negative=negative)
+            else:
+                # Root not seen (yet): reposts inherit the root's label, so a negative repost marks it negative.
+                cascade = _Cascade(root_id, brand, t, 0.0, negative=negative)
             self._cascades[root_id] = cascade
+        self._add_repost(cascade, root_id, t, followers, post_id, url, author, negative)
+
+    def _add_repost(
+        self,
+        cascade: _Cascade,
+        root_id: str,
+        t: float,
+        followers: float,
+        post_id: str,
+        url: str,
+        author: str,
+        negative: bool,
+    ) -> None:
         index = bisect.bisect_right(cascade.times, t)
         cascade.out_of_order = cascade.out_of_order or index < len(cascade.times)
         cascade.times.insert(index, t)
@@ -182,7 +237,7 @@ class CascadeDetector:
             elif entry > cascade.top[0]:
                 heapq.heapreplace(cascade.top, entry)
         if followers >= self.rules.big_account_followers and len(cascade.big_accounts) < 5:
-            cascade.big_accounts.append(f"{author or post_id} ({int(followers):,} followers)")
+            cascade.big_accounts.append((author or post_id, int(followers)))
 
     def check(self, now: datetime) -> CheckResult:
         """Evaluate the cascades that are due; returns hits and the keys of cascades still spreading."""
@@ -220,6 +275,9 @@ class CascadeDetector:
         for root_id in [key for key, c in self._cascades.items() if t_now - c.t0 > self.rules.forget_after_s]:
             del self._cascades[root_id]
             self._busy.discard(root_id)
+        horizon = t_now - self.rules.forget_after_s
+        self._roots = {key: root for key, root in self._roots.items() if root.t0 >= horizon}
+        self._calm_roots = {key: t0 for key, t0 in self._calm_roots.items() if t0 >= horizon}
 
     def estimate(self, root_id: str, now: datetime) -> SeismicEstimate | None:
         """The SEISMIC estimate of one tracked cascade at `now` (None when the root is not tracked)."""
@@ -265,33 +323,35 @@ class CascadeDetector:
         rules = self.rules
         by_size, by_supercritical, by_velocity = fired
         minutes = max(1, round((t_now - cascade.t0) / 60))
-        predicted_text = "an unbounded number" if math.isinf(result.predicted) else f"{result.predicted:,.0f}"
-        predicted_text += " reposts within 24 h"
+        window = round(rules.velocity_window_s / 60)
+        spread = dict(
+            root=cascade.root_id, reposts=result.observed, minutes=minutes, in_window=in_window, window=window
+        )
+        reason: Reason = [
+            clause("cascade.spreading_by", author=cascade.root_author, **spread)
+            if cascade.root_author
+            else clause("cascade.spreading", **spread),
+            clause("cascade.predicted_unbounded")
+            if math.isinf(result.predicted)
+            else clause("cascade.predicted", predicted=round(result.predicted)),
+        ]
         if not math.isinf(result.predicted_low):
-            predicted_text += (
-                f" (at least {result.predicted_low:,.0f} with 97.5 % confidence, counting only the reactions "
-                "still due to the last hour's posts)"
-            )
-        why = []
+            reason.append(clause("cascade.predicted_low", low=round(result.predicted_low)))
+        causes: Reason = []
         if by_size:
-            why.append(
-                f"confidently predicted size ≥ {threshold:,.0f}"
-                + (" (the bar for cascades a big account has joined)" if threshold < rules.predicted_threshold else "")
+            # A bar below the usual one can only be the bar for cascades a big account has joined.
+            big_bar = threshold < rules.predicted_threshold
+            causes.append(
+                clause("cascade.cause.size_big_account" if big_bar else "cascade.cause.size", threshold=threshold)
             )
         if by_supercritical:
-            why.append(f"branching factor confidently above 1 (lower bound {result.branching_low:.2f})")
+            causes.append(clause("cascade.cause.supercritical", branching_low=float(result.branching_low)))
         if by_velocity:
-            why.append(f"≥ {rules.velocity_threshold} reposts within {rules.velocity_window_s / 60:.0f} min")
-        reason = (
-            f"Negative post {cascade.root_id}"
-            + (f" by {cascade.root_author}" if cascade.root_author else "")
-            + f" has {result.observed:,} reposts {minutes} min after it was posted "
-            f"({in_window:,} in the last {rules.velocity_window_s / 60:.0f} min); "
-            f"the self-exciting (SEISMIC) estimate expects {predicted_text}. "
-            f"Fired because: {'; '.join(why)}."
-        )
+            causes.append(clause("cascade.cause.velocity", threshold=rules.velocity_threshold, window=window))
+        reason.append(clause("cascade.fired", causes=causes))
         if cascade.big_accounts:
-            reason += f" Big accounts reposting: {', '.join(cascade.big_accounts)}."
+            accounts = [clause("cascade.account", name=name, followers=n) for name, n in cascade.big_accounts]
+            reason.append(clause("cascade.big_accounts", accounts=accounts))
         evidence: dict[str, Any] = {
             "observed_reposts": result.observed,
             "reposts_in_window": in_window,
@@ -305,7 +365,7 @@ class CascadeDetector:
             "supercritical": result.supercritical,
             "root_followers": int(cascade.root_followers),
             "max_followers": cascade.max_followers,
-            "big_accounts": list(cascade.big_accounts),
+            "big_accounts": [f"{name} ({n:,} followers)" for name, n in cascade.big_accounts],
             "fired_by": [name for name, on in zip(("size", "supercritical", "velocity"), fired, strict=True) if on],
         }
         posts = [

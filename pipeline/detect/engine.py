@@ -17,6 +17,7 @@ from pipeline.detect.cascade import CascadeDetector, CascadeRules
 from pipeline.detect.incidents import Incident, IncidentBook, IncidentManager, IncidentRules
 from pipeline.detect.surge import SurgeDetector, SurgeRules
 from pipeline.exceptions import ConfigError
+from pipeline.i18n import Language
 from pipeline.models import Post
 from pipeline.store.records import RecordStore
 
@@ -84,13 +85,20 @@ class DetectionEngine:
         *,
         history_start: datetime | None = None,
         outbox: bool = True,
+        cascades: CascadeDetector | None = None,
+        surges: SurgeDetector | None = None,
+        language: Language = "zh",  # of the incident reasons it writes
     ) -> None:
         self.config = config or DetectionConfig()
         self.watchlist = watchlist
-        self.cascades = CascadeDetector(self.config.cascade)
-        self.surges = SurgeDetector(self.config.surge, history_start=history_start)
+        # Detectors carried over from an earlier cycle (`pipeline.detect.state`), or new ones.
+        self.cascades = cascades or CascadeDetector(self.config.cascade)
+        self.surges = surges or SurgeDetector(self.config.surge, history_start=history_start)
         self.incidents = IncidentManager(
-            IncidentBook(records, outbox=outbox), self.config.incidents, escalation_policy(watchlist)
+            IncidentBook(records, outbox=outbox),
+            self.config.incidents,
+            escalation_policy(watchlist),
+            language=language,
         )
         self._brands = {brand.name for brand in watchlist.brands} if watchlist else None
         self.observed = 0

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pipeline.detect.base import Hit
 from pipeline.exceptions import RecordConflict
 from pipeline.failpoints import failpoint
+from pipeline.i18n import Language, Reason, clause, render_reason
 from pipeline.models import SHANGHAI, format_time, parse_time
 from pipeline.store.records import NEW, RecordStore, update_record
 
@@ -64,7 +65,8 @@ class Incident:
     updated_at: datetime
     status: Status = "open"
     priority: str = "P4"
-    reason: str = ""
+    reason: str = ""  # `reason_data` in the configured language when it was decided
+    reason_data: Reason = field(default_factory=list)  # why, as catalogue clauses (`pipeline.i18n`)
     evidence: dict[str, Any] = field(default_factory=dict)
     root_id: str | None = None
     category: str | None = None
@@ -82,7 +84,7 @@ class Incident:
     acknowledged_by: str | None = None
     resolved_by: str | None = None  # MACHINE when detection resolved it, else the person who did
     changes: list[datetime] = field(default_factory=list)
-    timeline: list[dict[str, Any]] = field(default_factory=list)  # {at, event, by, reason}, oldest first
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # {at, event, by, reason, reason_data}, oldest first
     outbox: list[Notification] = field(default_factory=list)  # decided, not yet queued for delivery
 
     def to_doc(self) -> dict[str, Any]:
@@ -120,14 +122,20 @@ class Incident:
         copied.__dict__.update(self.__dict__)
         return copied
 
-    def record(self, at: datetime, event: str, by: str, reason: str = "") -> None:
+    def record(self, at: datetime, event: str, by: str, reason: str = "", reason_data: Reason | None = None) -> None:
         """Add a line to the timeline people read in `alerts show` and the console."""
-        entry = {"at": format_time(at.astimezone(SHANGHAI)), "event": event, "by": by, "reason": reason}
+        entry = {
+            "at": format_time(at.astimezone(SHANGHAI)),
+            "event": event,
+            "by": by,
+            "reason": reason,
+            "reason_data": reason_data or [],
+        }
         self.timeline = [*self.timeline, entry]
 
-    def alert(self, event: Event, reason: str) -> Notification:
-        """The notification for one event (the alert contract, `event`, a plain-words `reason`), put in the
-        outbox: it is stored with the state change that caused it."""
+    def alert(self, event: Event, reason: str, reason_data: Reason) -> Notification:
+        """The notification for one event (the alert contract, `event`, a plain-words `reason` and the same as
+        data in `reason_data`), put in the outbox: it is stored with the state change that caused it."""
         doc = self.to_doc()
         self.notifications += 1
         notification = {
@@ -143,6 +151,7 @@ class Incident:
             "status": self.status,
             "priority": self.priority,
             "reason": reason,
+            "reason_data": reason_data,
             "evidence": self.evidence,
             "predicted_reposts": self.predicted_reposts,
             "posts": list(self.posts),
@@ -294,10 +303,13 @@ class IncidentManager:
         book: IncidentBook,
         rules: IncidentRules | None = None,
         escalation_delay: Callable[[Incident], timedelta | None] = lambda _incident: None,
+        *,
+        language: Language = "zh",  # of the reasons written into incidents and notifications
     ) -> None:
         self.book = book
         self.rules = rules or IncidentRules()
         self._escalation_delay = escalation_delay
+        self.language = language
 
     def process(self, hits: Iterable[Hit], active: set[str], now: datetime) -> list[Notification]:
         hits = list(hits)
@@ -379,20 +391,19 @@ class IncidentManager:
             incident.last_active_at = now
         if reopened:
             incident.status, incident.resolved_at, incident.resolved_by = "open", None, None
-            return self._announce(incident, "updated", f"Spreading again after it was resolved. {hit.reason}", now)
+            return self._announce(incident, "updated", [clause("incident.reopened"), *hit.reason], now)
         if (rises or grows) and self._may_change(incident, now):
-            change = []
+            change: Reason = []
             if rises:
-                change.append(f"priority rose from {incident.notified_priority} to {priority}")
+                change.append(clause("incident.priority_rose", before=incident.notified_priority, after=priority))
             if grows:
-                change.append(f"size grew from {incident.notified_size:,.0f} to {hit.size:,.0f}")
-            summary = "; ".join(change)
-            return self._announce(incident, "updated", f"{summary[0].upper()}{summary[1:]}. {hit.reason}", now)
+                change.append(clause("incident.size_grew", before=incident.notified_size, after=hit.size))
+            return self._announce(incident, "updated", [*change, *hit.reason], now)
         return None
 
     def _absorb(self, incident: Incident, hit: Hit, priority: str, now: datetime) -> None:
         incident.updated_at = now
-        incident.reason = hit.reason
+        incident.reason, incident.reason_data = render_reason(hit.reason, self.language), hit.reason
         incident.evidence = {**hit.evidence, "detector_key": hit.key}
         incident.size = max(incident.size, hit.size) if incident.status != "resolved" else hit.size
         if hit.predicted_reposts is not None:
@@ -419,14 +430,15 @@ class IncidentManager:
             return False
         return True
 
-    def _announce(self, incident: Incident, event: Event, reason: str, now: datetime) -> Notification:
+    def _announce(self, incident: Incident, event: Event, reason_data: Reason, now: datetime) -> Notification:
         incident.changes = [moment for moment in incident.changes if now - moment < timedelta(hours=1)] + [now]
         incident.updated_at = now
         if event in ("opened", "updated"):
             incident.notified_size = max(incident.size, 1.0)
             incident.notified_priority = incident.priority
-        incident.record(now, event, MACHINE, reason)
-        message = incident.alert(event, reason)
+        reason = render_reason(reason_data, self.language)
+        incident.record(now, event, MACHINE, reason, reason_data)
+        message = incident.alert(event, reason, reason_data)
         logger.info("incident %s %s (%s): %s", incident.incident_id, event, incident.priority, reason)
         return message
 
@@ -440,11 +452,8 @@ class IncidentManager:
         last = incident.last_active_at or incident.updated_at
         incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, MACHINE
         quiet_minutes = round((now - last).total_seconds() / 60)
-        what = "repost activity" if incident.kind == "cascade" else "the volume of negative posts"
-        reason = (
-            f"Resolved: {what} has stayed at its usual level for {quiet_minutes} min "
-            f"(no detector fired and nothing was above the quiet threshold). Last reason: {incident.reason}"
-        )
+        key = "incident.resolved.cascade" if incident.kind == "cascade" else "incident.resolved.surge"
+        reason = [clause(key, minutes=quiet_minutes), clause("incident.last_reason"), *_last_reason(incident)]
         return self._announce(incident, "resolved", reason, now)
 
     def _escalation_due(self, incident: Incident, now: datetime) -> bool:
@@ -458,8 +467,15 @@ class IncidentManager:
             return None
         incident.escalated_at = now
         minutes = round((now - incident.opened_at).total_seconds() / 60)
-        reason = f"Escalated: {incident.priority} incident not acknowledged after {minutes} min. {incident.reason}"
+        reason = [clause("incident.escalated", priority=incident.priority, minutes=minutes), *_last_reason(incident)]
         return self._announce(incident, "escalated", reason, now)
+
+
+def _last_reason(incident: Incident) -> Reason:
+    """What the last hit said, as data; an incident stored before reasons were data has its text only."""
+    if incident.reason_data:
+        return incident.reason_data
+    return [clause("verbatim", text=incident.reason)] if incident.reason else []
 
 
 # -- what people do: each a conditional write that re-reads on conflict, never overwritten by a cycle --------
@@ -482,9 +498,11 @@ def acknowledge(records: RecordStore, incident_id: str, now: datetime, by: str) 
     return Incident.from_doc(stored.doc) if stored is not None else None
 
 
-def resolve_by_hand(records: RecordStore, incident_id: str, now: datetime, by: str) -> Incident | None:
-    """Resolve an incident by hand; its "resolved" notification goes into the outbox in the same write.
-    None when there is no such incident; an incident already resolved is returned unchanged."""
+def resolve_by_hand(
+    records: RecordStore, incident_id: str, now: datetime, by: str, *, language: Language = "zh"
+) -> Incident | None:
+    """Resolve an incident by hand; its "resolved" notification (its reason in `language`) goes into the outbox
+    in the same write. None when there is no such incident; an incident already resolved is returned unchanged."""
 
     def resolve(doc: dict[str, Any] | None) -> dict[str, Any] | None:
         if doc is None:
@@ -493,9 +511,10 @@ def resolve_by_hand(records: RecordStore, incident_id: str, now: datetime, by: s
         if incident.status == "resolved":
             return None
         incident.status, incident.resolved_at, incident.resolved_by, incident.updated_at = "resolved", now, by, now
-        reason = f"Resolved by hand by {by}."
-        incident.record(now, "resolved", by, reason)
-        incident.alert("resolved", reason)
+        reason_data = [clause("incident.resolved_by_hand", person=by)]
+        reason = render_reason(reason_data, language)
+        incident.record(now, "resolved", by, reason, reason_data)
+        incident.alert("resolved", reason, reason_data)
         return incident.to_doc()
 
     stored = update_record(records, "incident", incident_id, resolve)

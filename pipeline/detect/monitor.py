@@ -6,13 +6,16 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any, Protocol
 
 import requests
 
 from pipeline.alert.dispatch import ChannelPool, Dispatcher, DispatchReport
-from pipeline.config import Settings
+from pipeline.config import Settings, Watchlist
 from pipeline.detect.engine import DetectionConfig, DetectionEngine, detection_config
+from pipeline.detect.state import REPEATS_WITHIN, DetectorState, fingerprint, load_state, save_state, state_path
 from pipeline.detect.tracking import TrackingPolicy, select_roots
 from pipeline.exceptions import Blocked, SourceError
 from pipeline.models import Post
@@ -133,9 +136,13 @@ def refresh_tracked_cascades(
 
 
 def load_window(store: Store, now: datetime, config: DetectionConfig) -> Iterable[Post]:
-    """The posts one cycle needs: the surge baseline's days plus the cascade horizon."""
-    days = config.surge.history_days + 1
-    return store.iter_posts(since=now - timedelta(days=days), until=now)
+    """The posts a cold start needs: the surge baseline's days plus the cascade horizon (and any post stamped a
+    little in the future by a fast clock: the store's cursor covers it, so it would not come again)."""
+    return store.iter_posts(since=now - detection_window(config))
+
+
+def detection_window(config: DetectionConfig) -> timedelta:
+    return timedelta(days=config.surge.history_days + 1)
 
 
 def run_cycle(
@@ -148,7 +155,9 @@ def run_cycle(
 ) -> CycleReport:
     """One full detection cycle at `now` over the store: detect, fuse into incidents, deliver.
 
-    Without an explicit `config` the shipped defaults apply, with the overrides of `settings.detection`.
+    The detectors carry on from the previous cycle (`pipeline.detect.state`) and read only the posts stored
+    since; without a usable saved state they start from the store's window. Without an explicit `config` the
+    shipped defaults apply, with the overrides of `settings.detection`.
     """
     now = now or datetime.now(UTC)
     config = config or detection_config(settings.detection)
@@ -156,11 +165,14 @@ def run_cycle(
     own_store = store is None
     active_store = store or _open_store(settings)
     try:
-        engine = DetectionEngine(active_store, watchlist, config)
-        engine.observe(load_window(active_store, now, config))
+        engine, state, path = _engine_for(settings, active_store, watchlist, config, now)
         report = CycleReport(now=now.isoformat(timespec="seconds"), posts=engine.observed)
         report.notifications = engine.run(now)  # stored in the incidents' outboxes as they were decided
-        report.dispatch = Dispatcher(watchlist, active_store, channels, links=LinkPolicy.from_settings(settings)).run(
+        if path is not None:
+            state.forget_before(now - REPEATS_WITHIN)
+            save_state(path, state)
+        links = LinkPolicy.from_settings(settings)
+        report.dispatch = Dispatcher(watchlist, active_store, channels, links=links, language=settings.language).run(
             now
         )
     finally:
@@ -168,6 +180,34 @@ def run_cycle(
             active_store.close()
     logger.info("detection cycle: %s", report.summary())
     return report
+
+
+def _engine_for(
+    settings: Settings, store: Store, watchlist: Watchlist, config: DetectionConfig, now: datetime
+) -> tuple[DetectionEngine, DetectorState, Path | None]:
+    """An engine whose detectors have seen every post of the window: carried over and fed what is new, or
+    built from the window (a cold start). The path is where its state is kept (None: not kept)."""
+    key = fingerprint(config, sorted(brand.name for brand in watchlist.brands), version("yuqing"))
+    path = state_path(settings.data_dir, store.location) if store.location else None
+    state = load_state(path, key) if path is not None else None
+    stored = store.count_posts()
+    if state is not None and state.stored_posts <= stored:
+        engine = DetectionEngine(
+            store, watchlist, config, cascades=state.cascades, surges=state.surges, language=settings.language
+        )
+        posts, state.cursor = store.posts_added_since(state.cursor)
+        engine.observe(post for post in posts if state.unseen(post.id, now))
+    else:
+        engine = DetectionEngine(store, watchlist, config, language=settings.language)
+        posts = list(load_window(store, now, config))
+        state = DetectorState(key, store.added_cursor(), stored, engine.cascades, engine.surges)
+        engine.observe(posts)
+        # A store may return what was written just before its cursor once more: those are recent posts.
+        for post in posts:
+            if post.created_at >= now - REPEATS_WITHIN:
+                state.unseen(post.id, now)
+    state.stored_posts = stored
+    return engine, state, path
 
 
 def refresh_step(settings: Settings, now: datetime | None = None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 from scipy.stats import binom, nbinom, poisson
 
 from pipeline.detect.base import CheckResult, EvidencePost, Hit, epoch
+from pipeline.i18n import clause
 from pipeline.models import Post
 
 BUCKET_S = 300
@@ -30,6 +31,8 @@ ALL_CATEGORIES = "*"
 
 
 CATCH_UP_DAYS = 30  # longest span of closed buckets folded into the level averages at once
+# The catalogue's term for each test named in the evidence (`pipeline.i18n`, namespace "test").
+_TEST_TERMS = {"Poisson": "poisson", "negative binomial": "negative_binomial"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,13 +255,20 @@ class SurgeDetector:
             key=lambda post: (post.severity, post.followers),
             reverse=True,
         )[: rules.top_posts]
-        what = "negative posts" if category == ALL_CATEGORIES else f"negative '{category}' complaints"
-        reason = (
-            f"{x} original {what} about {brand} from {len(authors)} different authors in the last "
-            f"{rules.window_buckets * 5} min, against about {mu:.1f} expected at this time of day "
-            f"({x / mu:.0f}× the usual level); a {test} test puts the chance of this by accident "
-            f"at {p_value:.1e}."
+        figures = dict(
+            count=x,
+            brand=brand,
+            authors=len(authors),
+            minutes=rules.window_buckets * 5,
+            expected=mu,
+            ratio=x / mu,
+            test=_TEST_TERMS[test],
+            p_value=p_value,
         )
+        if category == ALL_CATEGORIES:
+            reason = [clause("surge.volume", **figures)]
+        else:
+            reason = [clause("surge.volume_category", category=category, **figures)]
         evidence: dict[str, Any] = {
             "window_minutes": rules.window_buckets * 5,
             "count": x,
@@ -310,11 +320,18 @@ class SurgeDetector:
         p_value = float(binom.sf(negatives - 1, total, baseline))
         if p_value >= rules.share_alpha:
             return None
-        reason = (
-            f"{negatives} of the last {total} original posts about {brand} "
-            f"({share:.0%}) in {rules.share_window_buckets * 5} min are negative, against a usual "
-            f"{baseline:.0%}; a binomial test puts the chance of this by accident at {p_value:.1e}."
-        )
+        reason = [
+            clause(
+                "surge.share",
+                negatives=negatives,
+                total=total,
+                brand=brand,
+                share=share,
+                minutes=rules.share_window_buckets * 5,
+                baseline=baseline,
+                p_value=p_value,
+            )
+        ]
         return Hit(
             kind="surge",
             key=surge_key(brand, ALL_CATEGORIES),
@@ -338,9 +355,17 @@ class SurgeDetector:
             return
         self._forgotten_hour = current // 12
         oldest = current - (self.rules.history_days + 1) * BUCKETS_PER_DAY - self.rules.slot_spread
+        # Authors and evidence posts are read only inside the test window: keeping them for the baseline's
+        # days would only make the state that is carried from cycle to cycle bigger.
+        recent = current - max(self.rules.window_buckets, self.rules.share_window_buckets) - 12
         for series in self._series.values():
-            for table in (series.counts, series.authors, series.posts, series.baselines):
-                for bucket in [b for b in table if b < oldest]:
+            for table, cutoff in (
+                (series.counts, oldest),
+                (series.authors, recent),
+                (series.posts, recent),
+                (series.baselines, oldest),
+            ):
+                for bucket in [b for b in table if b < cutoff]:
                     del table[bucket]
             series.flagged = {b for b in series.flagged if b >= oldest}
         for state in self._brands.values():

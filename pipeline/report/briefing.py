@@ -1,8 +1,9 @@
 """What goes into the daily briefing (舆情日报) of one brand, gathered through the `Store` protocol only.
 
-A briefing covers one calendar day in Asia/Shanghai and compares it with the day before and with the
-seven days before it: volume, negative share, severity and category of the day's complaints, incidents,
-the most spread negative posts and the complaint terms that are new or growing.
+A briefing covers one calendar day in the configured time zone (`YUQING_TIMEZONE`, Asia/Shanghai by default)
+and compares it with the day before and with the seven days before it: volume, negative share, severity and
+category of the day's complaints, incidents, the most spread negative posts and the complaint terms that are new
+or growing.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipeline.exceptions import InvalidRecord
-from pipeline.models import SHANGHAI, Post, parse_time
+from pipeline.models import Post, parse_time
 from pipeline.segment import terms
-from pipeline.store.base import Store
+from pipeline.store.base import DEFAULT_ZONE, Store
 
 HOUR = timedelta(hours=1)
 BASELINE_DAYS = 7
@@ -52,13 +54,14 @@ class Briefing:
     day: date
     generated_at: datetime
     days: list[DayVolume]  # the seven days before, then the day itself (oldest first)
-    hourly: dict[int, Counter[str]]  # hour of the day (Shanghai) → sentiment → count
+    hourly: dict[int, Counter[str]]  # local hour of the day (`tz`) → sentiment → count
     severity: Counter[str]
     category: Counter[str]
     incidents: list[dict[str, Any]]
     top_complaints: list[Post]
     emerging_terms: list[EmergingTerm]
     notes: list[str] = field(default_factory=list)
+    tz: ZoneInfo = DEFAULT_ZONE  # the zone whose calendar day this is
 
     @property
     def today(self) -> DayVolume:
@@ -79,25 +82,30 @@ class Briefing:
         return self.baseline.total / BASELINE_DAYS
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0, 0), tzinfo=SHANGHAI)
-    return start, start + timedelta(days=1)
+def day_bounds(day: date, tz: ZoneInfo = DEFAULT_ZONE) -> tuple[datetime, datetime]:
+    """Local midnight to the next local midnight (23 or 25 hours apart when daylight saving changes that day)."""
+    start = datetime.combine(day, time(0, 0), tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
 
 
-def briefing_day(run_time: datetime) -> date:
-    """The morning run reports on the whole previous day in Shanghai."""
-    return run_time.astimezone(SHANGHAI).date() - timedelta(days=1)
+def briefing_day(run_time: datetime, tz: ZoneInfo = DEFAULT_ZONE) -> date:
+    """The morning run reports on the whole previous day in `tz`."""
+    return run_time.astimezone(tz).date() - timedelta(days=1)
 
 
-def build_briefing(store: Store, brand: str, day: date, now: datetime | None = None) -> Briefing:
-    day_start, day_end = day_bounds(day)
+def build_briefing(
+    store: Store, brand: str, day: date, now: datetime | None = None, tz: ZoneInfo = DEFAULT_ZONE
+) -> Briefing:
+    day_start, day_end = day_bounds(day, tz)
+    # Wall-clock arithmetic (same tzinfo): local midnight a week before, whatever daylight saving did meanwhile.
     window_start = day_start - timedelta(days=BASELINE_DAYS)
-    by_sentiment = store.trends(brand=brand, since=window_start, until=day_end, interval=HOUR, by="sentiment")
+    # Hourly buckets on the local clock, so that each falls in one local day and one hour of the chart.
+    by_sentiment = store.trends(brand=brand, since=window_start, until=day_end, interval=HOUR, by="sentiment", tz=tz)
     totals: Counter[date] = Counter()
     negatives: Counter[date] = Counter()
     hourly: dict[int, Counter[str]] = defaultdict(Counter)
     for bucket in by_sentiment:
-        local = bucket.start.astimezone(SHANGHAI)
+        local = bucket.start.astimezone(tz)
         totals[local.date()] += bucket.count
         if bucket.key == "negative":
             negatives[local.date()] += bucket.count
@@ -110,7 +118,7 @@ def build_briefing(store: Store, brand: str, day: date, now: datetime | None = N
     return Briefing(
         brand=brand,
         day=day,
-        generated_at=now or datetime.now(SHANGHAI),
+        generated_at=now or datetime.now(tz),
         days=days,
         hourly=dict(hourly),
         severity=_breakdown(store, brand, day_start, day_end, "severity"),
@@ -119,7 +127,8 @@ def build_briefing(store: Store, brand: str, day: date, now: datetime | None = N
         top_complaints=store.top_posts(
             brand=brand, since=day_start, until=day_end, sentiment="negative", limit=TOP_COMPLAINTS
         ),
-        emerging_terms=emerging_terms(store, brand, day),
+        emerging_terms=emerging_terms(store, brand, day, tz),
+        tz=tz,
     )
 
 
@@ -162,9 +171,9 @@ def _is_complaint_like(post: Post) -> bool:
     return post.is_negative or (post.complaint is not None and post.complaint.is_complaint)
 
 
-def emerging_terms(store: Store, brand: str, day: date) -> list[EmergingTerm]:
+def emerging_terms(store: Store, brand: str, day: date, tz: ZoneInfo = DEFAULT_ZONE) -> list[EmergingTerm]:
     """Terms of today's negative or complaint posts, ranked by growth over their mean of the week before."""
-    day_start, day_end = day_bounds(day)
+    day_start, day_end = day_bounds(day, tz)
     today: Counter[str] = Counter()
     before: Counter[str] = Counter()
     brand_words = {brand.lower()}

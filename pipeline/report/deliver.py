@@ -34,11 +34,12 @@ def send_daily_briefing(settings: Settings, brand: str, day: date | None = None)
         briefing = build_briefing(store, brand, report_day)
     finally:
         store.close()
-    title = subject(briefing)
+    title = subject(briefing, settings.language)
     from pipeline.alert.dispatch import send_message  # the alert stage; imported when a briefing is sent
 
     links = LinkPolicy.from_settings(settings)
-    results = send_message(watchlist, route, title, render_markdown(briefing, links), render_html(briefing, links))
+    text, page = render_markdown(briefing, links, settings.language), render_html(briefing, links, settings.language)
+    results = send_message(watchlist, route, title, text, page)
     failed = [f"{result.channel}: {result.error}" for result in results if not result.sent]
     if failed:
         raise AlertDeliveryError(f"{title}: {len(failed)} of {len(results)} channel(s) failed: {'; '.join(failed)}")

@@ -1,4 +1,5 @@
-"""The daily briefing as a self-contained HTML page (charts embedded as data URIs) or as Markdown.
+"""The daily briefing as a self-contained HTML page (charts embedded as data URIs) or as Markdown, in the
+configured language (`pipeline.i18n`).
 
 Post texts, author names, incident reasons and complaint terms come from strangers: each goes through
 `pipeline.safe_text` for the syntax at hand, and a post is linked only when `LinkPolicy.target` accepts its URL.
@@ -11,20 +12,14 @@ from html import escape
 from typing import Any
 
 from pipeline.exceptions import InvalidRecord
+from pipeline.i18n import Language, message, number, reason_of, term
 from pipeline.models import SHANGHAI, Post, format_time, parse_time
 from pipeline.report.briefing import BASELINE_DAYS, Briefing, DayVolume
 from pipeline.report.charts import all_charts
 from pipeline.safe_text import DEFAULT_LINKS, LinkPolicy, html_text, markdown_text
 
 EXCERPT = 80
-SECTIONS = {
-    "summary": "概览 Summary",
-    "volume": "声量与负面占比 Volume and negative share",
-    "breakdown": "严重程度与类别 Severity and category",
-    "incidents": "事件 Incidents",
-    "top-complaints": "热门投诉 Top complaints",
-    "emerging-terms": "新兴投诉词 Emerging complaint terms",
-}
+SECTIONS = ("summary", "volume", "breakdown", "incidents", "top-complaints", "emerging-terms")  # ids, in order
 _CSS = """
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;max-width:60em;
 margin:1em auto;color:#222;line-height:1.5}
@@ -33,10 +28,24 @@ table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border:1px solid
 text-align:left;vertical-align:top}th{background:#f5f5f5}.up{color:#c62828}.down{color:#2e7d32}
 img{max-width:100%}.muted{color:#777}
 """
+_HTML_LANG: dict[Language, str] = {"zh": "zh-CN", "en": "en"}
 
 
-def subject(briefing: Briefing) -> str:
-    return f"舆情日报 {briefing.brand} {briefing.day.isoformat()}"
+def subject(briefing: Briefing, language: Language = "zh") -> str:
+    return message("briefing.subject", language, brand=briefing.brand, day=briefing.day.isoformat())
+
+
+def heading(section_id: str, language: Language) -> str:
+    return message(f"briefing.section.{section_id}", language)
+
+
+def _word(namespace: str, value: str, language: Language) -> str:
+    """Our word for a code (a severity, a category, a status); any other value is left as it is."""
+    return term(namespace, value, language) or value
+
+
+def _label(key: str, language: Language) -> str:
+    return message(f"briefing.{key}", language)
 
 
 def _share(volume: DayVolume) -> str:
@@ -44,9 +53,9 @@ def _share(volume: DayVolume) -> str:
     return "–" if share is None else f"{share:.1%}"
 
 
-def _change(now: float, before: float) -> str:
+def _change(now: float, before: float, language: Language) -> str:
     if before == 0:
-        return "new" if now else "±0"
+        return message("briefing.new", language) if now else "±0"
     change = (now - before) / before
     return f"{change:+.0%}"
 
@@ -56,25 +65,36 @@ def _excerpt(post: Post) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
-def _summary_rows(briefing: Briefing) -> list[tuple[str, str, str, str]]:
+def _summary_header(briefing: Briefing, language: Language) -> list[str]:
+    return [
+        "",
+        briefing.day.isoformat(),
+        _label("vs_yesterday", language),
+        message("briefing.vs_baseline", language, days=BASELINE_DAYS),
+    ]
+
+
+def _summary_rows(briefing: Briefing, language: Language) -> list[tuple[str, str, str, str]]:
     """(measure, today, vs yesterday, vs the week before) rows."""
     today, yesterday, baseline = briefing.today, briefing.yesterday, briefing.baseline
     week_share = baseline.negative_share
+    daily_volume = briefing.baseline_daily_volume
     return [
         (
-            "mentions 声量",
-            str(today.total),
-            f"{yesterday.total} ({_change(today.total, yesterday.total)})",
-            f"{briefing.baseline_daily_volume:.1f}/day ({_change(today.total, briefing.baseline_daily_volume)})",
+            _label("mentions", language),
+            number(today.total),
+            f"{number(yesterday.total)} ({_change(today.total, yesterday.total, language)})",
+            f"{message('briefing.per_day', language, value=daily_volume)} "
+            f"({_change(today.total, daily_volume, language)})",
         ),
         (
-            "negative 负面",
-            str(today.negative),
-            f"{yesterday.negative} ({_change(today.negative, yesterday.negative)})",
-            f"{baseline.negative / BASELINE_DAYS:.1f}/day",
+            _label("negative", language),
+            number(today.negative),
+            f"{number(yesterday.negative)} ({_change(today.negative, yesterday.negative, language)})",
+            message("briefing.per_day", language, value=baseline.negative / BASELINE_DAYS),
         ),
         (
-            "negative share 负面占比",
+            _label("negative_share", language),
             _share(today),
             _share(yesterday),
             "–" if week_share is None else f"{week_share:.1%}",
@@ -82,24 +102,33 @@ def _summary_rows(briefing: Briefing) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def _incident_cells(incident: dict[str, Any]) -> list[str]:
+def _incident_header(language: Language) -> list[str]:
+    return [_label(key, language) for key in ("priority", "status", "kind", "opened", "why", "posts")]
+
+
+def _incident_cells(incident: dict[str, Any], language: Language) -> list[str]:
     return [
         str(incident.get("priority", "")),
-        str(incident.get("status", "")),
-        str(incident.get("kind", "")),
+        _word("status", str(incident.get("status", "")), language),
+        _word("kind", str(incident.get("kind", "")), language),
         str(incident.get("opened_at", "")),
-        str(incident.get("reason", "")),
+        reason_of(incident, language),
         str(len(incident.get("posts") or [])),
     ]
 
 
-def _complaint_cells(post: Post) -> list[str]:
+def _complaint_header(language: Language) -> list[str]:
+    keys = ("post", "reposts", "comments", "severity", "category", "author", "time")
+    return [_label(key, language) for key in keys]
+
+
+def _complaint_cells(post: Post, language: Language) -> list[str]:
     complaint = post.complaint
     return [
-        str(post.metrics.reposts),
-        str(post.metrics.comments),
-        complaint.severity_label if complaint else "–",
-        complaint.category if complaint else "–",
+        number(post.metrics.reposts),
+        number(post.metrics.comments),
+        _word("severity", complaint.severity_label, language) if complaint else "–",
+        _word("category", complaint.category, language) if complaint else "–",
         post.author.name if post.author else "",
         format_time(post.created_at.astimezone(SHANGHAI)),
     ]
@@ -121,8 +150,8 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _section(section_id: str, content: str) -> str:
-    return f'<section id="{section_id}"><h2>{escape(SECTIONS[section_id])}</h2>{content}</section>'
+def _section(section_id: str, content: str, language: Language) -> str:
+    return f'<section id="{section_id}"><h2>{escape(heading(section_id, language))}</h2>{content}</section>'
 
 
 def _image(uri: str, alt: str) -> str:
@@ -135,64 +164,85 @@ def _post_link(post: Post, links: LinkPolicy) -> str:
     return f'<a href="{escape(target, quote=True)}">{text}</a>' if target else text
 
 
-def render_html(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS) -> str:
+def _emerging_header(language: Language) -> list[str]:
+    return [
+        _label("term", language),
+        _label("today", language),
+        message("briefing.baseline_mean", language, days=BASELINE_DAYS),
+        _label("growth", language),
+    ]
+
+
+def _counts_header(namespace: str, language: Language) -> list[str]:
+    return [_label(namespace, language), _label("posts", language)]
+
+
+def render_html(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS, language: Language = "zh") -> str:
     charts = all_charts(briefing)
     summary = _table(
-        ["", briefing.day.isoformat(), "vs yesterday 环比", f"vs previous {BASELINE_DAYS} days"],
-        [list(row) for row in _summary_rows(briefing)],
-        links,
+        _summary_header(briefing, language), [list(row) for row in _summary_rows(briefing, language)], links
     )
     severity = _table(
-        ["severity", "posts"], [[label, str(count)] for label, count in briefing.severity.most_common()], links
+        _counts_header("severity", language),
+        [[_word("severity", label, language), number(count)] for label, count in briefing.severity.most_common()],
+        links,
     )
     category = _table(
-        ["category", "posts"], [[label, str(count)] for label, count in briefing.category.most_common()], links
+        _counts_header("category", language),
+        [[_word("category", label, language), number(count)] for label, count in briefing.category.most_common()],
+        links,
     )
     if briefing.incidents:
         incidents = _table(
-            ["priority", "status", "kind", "opened", "why", "posts"],
-            [_incident_cells(incident) for incident in briefing.incidents],
+            _incident_header(language),
+            [_incident_cells(incident, language) for incident in briefing.incidents],
             links,
         )
     else:
-        incidents = '<p class="muted">No open incidents and none opened this day.</p>'
+        incidents = f'<p class="muted">{escape(_label("no_incidents", language))}</p>'
     if briefing.top_complaints:
         complaints = _table(
-            ["post", "reposts", "comments", "severity", "category", "author", "time"],
-            [[_post_link(post, links), *_complaint_cells(post)] for post in briefing.top_complaints],
+            _complaint_header(language),
+            [[_post_link(post, links), *_complaint_cells(post, language)] for post in briefing.top_complaints],
             links,
             raw_first_column=True,
         )
     else:
-        complaints = '<p class="muted">No negative posts this day.</p>'
+        complaints = f'<p class="muted">{escape(_label("no_complaints", language))}</p>'
     if briefing.emerging_terms:
         emerging = _table(
-            ["term 词", "today", f"mean per day, previous {BASELINE_DAYS} days", "growth"],
+            _emerging_header(language),
             [
-                [item.term, str(item.today), f"{item.baseline_per_day:.1f}", f"×{item.growth:.1f}"]
+                [item.term, number(item.today), f"{item.baseline_per_day:.1f}", f"×{item.growth:.1f}"]
                 for item in briefing.emerging_terms
             ],
             links,
         )
     else:
-        emerging = '<p class="muted">No complaint term stood out this day.</p>'
+        emerging = f'<p class="muted">{escape(_label("no_terms", language))}</p>'
+    generated = message("briefing.generated", language, time=format_time(briefing.generated_at), zone=str(SHANGHAI))
     body = [
-        f"<h1>{escape(subject(briefing))}</h1>",
-        f'<p class="muted">Generated {escape(format_time(briefing.generated_at))} · Asia/Shanghai day</p>',
-        _section("summary", summary),
+        f"<h1>{escape(subject(briefing, language))}</h1>",
+        f'<p class="muted">{escape(generated)}</p>',
+        _section("summary", summary, language),
         _section(
             "volume",
-            _image(charts["volume"], "daily volume and negative share")
-            + _image(charts["hourly"], "mentions per hour by sentiment"),
+            _image(charts["volume"], _label("chart.volume", language))
+            + _image(charts["hourly"], _label("chart.hourly", language)),
+            language,
         ),
-        _section("breakdown", _image(charts["breakdown"], "severity and category") + severity + category),
-        _section("incidents", incidents),
-        _section("top-complaints", complaints),
-        _section("emerging-terms", emerging),
+        _section(
+            "breakdown",
+            _image(charts["breakdown"], _label("chart.breakdown", language)) + severity + category,
+            language,
+        ),
+        _section("incidents", incidents, language),
+        _section("top-complaints", complaints, language),
+        _section("emerging-terms", emerging, language),
     ]
     return (
-        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{escape(subject(briefing))}</title><style>{_CSS}</style></head>"
+        f'<!DOCTYPE html>\n<html lang="{_HTML_LANG[language]}"><head><meta charset="utf-8">'
+        f"<title>{escape(subject(briefing, language))}</title><style>{_CSS}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )
 
@@ -224,8 +274,8 @@ def _md_time(value: str, links: LinkPolicy) -> str:
         return markdown_text(value, links)
 
 
-def _md_incident(incident: dict[str, Any], links: LinkPolicy) -> list[str]:
-    priority, status, kind, opened, reason, posts = _incident_cells(incident)
+def _md_incident(incident: dict[str, Any], links: LinkPolicy, language: Language) -> list[str]:
+    priority, status, kind, opened, reason, posts = _incident_cells(incident, language)
     return [
         *(markdown_text(cell, links) for cell in (priority, status, kind)),
         _md_time(opened, links) if opened else "",
@@ -234,8 +284,8 @@ def _md_incident(incident: dict[str, Any], links: LinkPolicy) -> list[str]:
     ]
 
 
-def _md_complaint(post: Post, links: LinkPolicy) -> list[str]:
-    reposts, comments, severity, category, author, time = _complaint_cells(post)
+def _md_complaint(post: Post, links: LinkPolicy, language: Language) -> list[str]:
+    reposts, comments, severity, category, author, time = _complaint_cells(post, language)
     excerpt = markdown_text(_excerpt(post), links)
     target = links.target(post.url) if post.url else None
     return [
@@ -247,54 +297,57 @@ def _md_complaint(post: Post, links: LinkPolicy) -> list[str]:
     ]
 
 
-def render_markdown(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS) -> str:
-    def counts(counter: Counter[str]) -> list[list[str]]:
-        return [[markdown_text(label, links), str(count)] for label, count in counter.most_common()]
+def render_markdown(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS, language: Language = "zh") -> str:
+    def counts(namespace: str, counter: Counter[str]) -> list[list[str]]:
+        return [
+            [markdown_text(_word(namespace, label, language), links), number(count)]
+            for label, count in counter.most_common()
+        ]
 
-    parts = [f"# {subject(briefing)}", ""]
-    parts += [f"## {SECTIONS['summary']}", ""]
+    parts = [f"# {subject(briefing, language)}", ""]
+    parts += [f"## {heading('summary', language)}", ""]
     parts.append(
         _md_table(
-            ["", briefing.day.isoformat(), "vs yesterday", f"vs previous {BASELINE_DAYS} days"],
-            _ours([list(row) for row in _summary_rows(briefing)]),
+            _summary_header(briefing, language),
+            _ours([list(row) for row in _summary_rows(briefing, language)]),
         )
     )
-    parts += ["", f"## {SECTIONS['volume']}", ""]
+    parts += ["", f"## {heading('volume', language)}", ""]
     parts.append(
         _md_table(
-            ["day", "mentions", "negative", "negative share"],
-            _ours([[d.day.isoformat(), str(d.total), str(d.negative), _share(d)] for d in briefing.days]),
+            [_label(key, language) for key in ("day", "mentions", "negative", "negative_share")],
+            _ours([[d.day.isoformat(), number(d.total), number(d.negative), _share(d)] for d in briefing.days]),
         )
     )
-    parts += ["", f"## {SECTIONS['breakdown']}", ""]
-    parts.append(_md_table(["severity", "posts"], counts(briefing.severity)))
+    parts += ["", f"## {heading('breakdown', language)}", ""]
+    parts.append(_md_table(_counts_header("severity", language), counts("severity", briefing.severity)))
     parts.append("")
-    parts.append(_md_table(["category", "posts"], counts(briefing.category)))
-    parts += ["", f"## {SECTIONS['incidents']}", ""]
+    parts.append(_md_table(_counts_header("category", language), counts("category", briefing.category)))
+    parts += ["", f"## {heading('incidents', language)}", ""]
     if briefing.incidents:
         parts.append(
             _md_table(
-                ["priority", "status", "kind", "opened", "why", "posts"],
-                [_md_incident(incident, links) for incident in briefing.incidents],
+                _incident_header(language),
+                [_md_incident(incident, links, language) for incident in briefing.incidents],
             )
         )
     else:
-        parts.append("No open incidents and none opened this day.")
-    parts += ["", f"## {SECTIONS['top-complaints']}", ""]
+        parts.append(_label("no_incidents", language))
+    parts += ["", f"## {heading('top-complaints', language)}", ""]
     if briefing.top_complaints:
-        rows = [_md_complaint(post, links) for post in briefing.top_complaints]
-        parts.append(_md_table(["post", "reposts", "comments", "severity", "category", "author", "time"], rows))
+        rows = [_md_complaint(post, links, language) for post in briefing.top_complaints]
+        parts.append(_md_table(_complaint_header(language), rows))
     else:
-        parts.append("No negative posts this day.")
-    parts += ["", f"## {SECTIONS['emerging-terms']}", ""]
+        parts.append(_label("no_complaints", language))
+    parts += ["", f"## {heading('emerging-terms', language)}", ""]
     if briefing.emerging_terms:
         parts.append(
             _md_table(
-                ["term", "today", "mean per day before", "growth"],
+                _emerging_header(language),
                 [
                     [
                         markdown_text(item.term, links),
-                        str(item.today),
+                        number(item.today),
                         f"{item.baseline_per_day:.1f}",
                         f"x{item.growth:.1f}",
                     ]
@@ -303,5 +356,5 @@ def render_markdown(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS) -> st
             )
         )
     else:
-        parts.append("No complaint term stood out this day.")
+        parts.append(_label("no_terms", language))
     return "\n".join(parts) + "\n"

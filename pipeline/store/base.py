@@ -14,11 +14,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 from pipeline.models import Post
 from pipeline.store.records import RecordKind, VersionedRecord
 
 TrendDimension = Literal["sentiment", "severity", "category"]
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")  # the calendar of trend buckets unless `YUQING_TIMEZONE` says otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,23 @@ class MetricSnapshot:
 class Store(Protocol):
     """What every store offers; see the module docstring for the semantics."""
 
+    # Which data this is ("sqlite:/abs/path", "elasticsearch:<url>#<prefix>"), for state kept beside it
+    # (`pipeline.detect.state`); empty for a store that does not outlive the process.
+    location: str
+
     def upsert_posts(self, posts: Iterable[Post], observed_at: datetime | None = None) -> UpsertCounts:
         """Insert or update posts by id; `observed_at` (default: each post's fetched_at or now) stamps the
         metric snapshot. Unchanged re-sends neither update the row nor add a snapshot."""
+        ...
+
+    def added_cursor(self) -> str:
+        """Where the posts stored so far end, for `posts_added_since` (an opaque string)."""
+        ...
+
+    def posts_added_since(self, cursor: str) -> tuple[list[Post], str]:
+        """Posts first stored after `cursor` (an update of an older post does not count), oldest first, and
+        the cursor to pass next time. A post stored shortly before `cursor` may come again (Elasticsearch:
+        within its refresh lag): callers de-duplicate by id."""
         ...
 
     def get_post(self, post_id: str) -> Post | None: ...
@@ -99,9 +115,18 @@ class Store(Protocol):
         until: datetime,
         interval: timedelta,
         by: TrendDimension | None = None,
+        tz: ZoneInfo = DEFAULT_ZONE,
     ) -> list[TrendBucket]:
-        """Counts per time bucket (aligned to `interval` from the epoch, UTC) by brand and dimension,
-        ordered by (start, brand, key); empty buckets are omitted."""
+        """Counts per time bucket by brand and dimension, ordered by (start, brand, key); empty buckets are
+        omitted. Bucket starts are in `tz`.
+
+        Buckets follow the wall clock of `tz`: they start at whole multiples of `interval` counted from
+        1970-01-01 00:00 local time, so days start at local midnight and hours on local hour boundaries
+        (also in zones whose offset has half hours). Where the offset changes (daylight saving time), the
+        bucket that spans the change keeps the start it had before it, a bucket whose local start was skipped
+        starts at the change, and each of the two runs of a repeated hour is a bucket of its own. This is how
+        Elasticsearch's `date_histogram` rounds a fixed interval in a `time_zone`; the SQLite store does the
+        same (`pipeline.store.buckets`)."""
         ...
 
     def top_posts(

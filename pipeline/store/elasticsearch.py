@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import elasticsearch
 from elasticsearch import Elasticsearch
@@ -26,10 +27,11 @@ from pipeline.config import ElasticsearchSettings
 from pipeline.exceptions import ConfigError, RecordConflict, StoreError
 from pipeline.models import Post
 from pipeline.store import es_queries
-from pipeline.store.base import MetricSnapshot, TrendBucket, TrendDimension, UpsertCounts
+from pipeline.store.base import DEFAULT_ZONE, MetricSnapshot, TrendBucket, TrendDimension, UpsertCounts
 from pipeline.store.es_bulk import BulkOutcome, Refresh, raise_for_failures, write_with_retries
 from pipeline.store.es_errors import store_errors
 from pipeline.store.es_mappings import (
+    POST_PROPERTIES,
     IndexNames,
     ilm_policies,
     index_templates,
@@ -45,6 +47,8 @@ from pipeline.store.records import NEW, RecordKind, VersionedRecord, matches
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+ADDED_OVERLAP = timedelta(minutes=2)  # how far before its cursor `posts_added_since` reads again
+_EPOCH = "1970-01-01T00:00:00+00:00"
 
 
 class ElasticsearchStore:
@@ -59,11 +63,14 @@ class ElasticsearchStore:
         attempts: int = 3,
         backoff_s: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        location: str | None = None,  # the cluster's URL, naming the data for state kept beside it
     ) -> None:
         self.client = client
         self.names = IndexNames(prefix)
+        self.location = f"elasticsearch:{location or ''}#{prefix}"
         self._refresh = refresh
-        self._attempts, self._backoff_s, self._sleep = attempts, backoff_s, sleep
+        self._attempts, self._backoff_s, self._sleep, self._clock = attempts, backoff_s, sleep, clock
 
     @classmethod
     def from_settings(cls, es: ElasticsearchSettings) -> ElasticsearchStore:
@@ -82,7 +89,7 @@ class ElasticsearchStore:
             client = Elasticsearch(es.url, **options)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"YUQING_ES__URL / connection settings are not usable: {exc}") from exc
-        return cls(client, prefix=es.index_prefix)
+        return cls(client, prefix=es.index_prefix, location=es.url)
 
     @classmethod
     def for_tests(cls, url: str, prefix: str, refresh: Refresh = "wait_for") -> ElasticsearchStore:
@@ -107,6 +114,10 @@ class ElasticsearchStore:
                 done.append(f"index template {name}")
             if self._create_if_missing(lambda: self.client.indices.create_data_stream(name=self.names.snapshots)):
                 done.append(f"data stream {self.names.snapshots}")
+            # Fields added since older monthly indices were created (their mapping is strict).
+            self.client.options(ignore_status=404).indices.put_mapping(
+                index=f"{self.names.prefix}-posts-*", properties=POST_PROPERTIES, allow_no_indices=True
+            )
             month_index = self.names.posts_index(datetime.now(UTC))
             if self._create_if_missing(lambda: self.client.indices.create(index=month_index)):
                 done.append(f"index {month_index} (alias {self.names.posts_alias})")
@@ -148,7 +159,7 @@ class ElasticsearchStore:
 
     def _upsert_batch(self, posts: list[Post], observed_at: datetime | None) -> UpsertCounts:
         latest = fold_duplicates(posts)
-        now = datetime.now(UTC)
+        now = self._clock()
         # id → (outcome if written, the merged post, observation time, whether the metrics changed)
         plans: dict[str, tuple[str, Post, datetime, bool]] = {}
 
@@ -162,7 +173,7 @@ class ElasticsearchStore:
                 found = current.get(post_id)
                 if found is None:
                     plans[post_id] = ("inserted", post, seen_at, True)
-                    source = post_document(post, first_seen=seen_at, last_seen=seen_at)
+                    source = post_document(post, first_seen=seen_at, last_seen=seen_at, indexed_at=now)
                     actions.append({"_op_type": "create", "_index": index, "_id": post_id, "_source": source})
                     continue
                 old = Post.from_dict(found["_source"]["post"])
@@ -172,7 +183,11 @@ class ElasticsearchStore:
                     continue
                 plans[post_id] = ("updated", merged, seen_at, merged.metrics != old.metrics)
                 first_seen = datetime.fromisoformat(found["_source"]["first_seen"])
-                source = post_document(merged, first_seen=first_seen, last_seen=seen_at)
+                # Documents written before `indexed_at` existed count as written when first seen.
+                indexed_at = datetime.fromisoformat(
+                    found["_source"].get("indexed_at") or found["_source"]["first_seen"]
+                )
+                source = post_document(merged, first_seen=first_seen, last_seen=seen_at, indexed_at=indexed_at)
                 actions.append(
                     {
                         "_op_type": "index",
@@ -250,6 +265,23 @@ class ElasticsearchStore:
             conflict_means_done=conflict_means_done,
         )
 
+    def added_cursor(self) -> str:
+        search = es_queries.latest_indexed(self.client, self.names.posts_alias)
+        hits = self._hits(search, "read the latest write time")
+        return str(hits[0]["_source"]["indexed_at"]) if hits else _EPOCH
+
+    def posts_added_since(self, cursor: str) -> tuple[list[Post], str]:
+        # A post becomes searchable only after the next refresh (1 s by default), and clocks of writers
+        # differ a little: reading from a while before the cursor catches late ones; callers de-duplicate.
+        since = datetime.fromisoformat(cursor) - ADDED_OVERLAP
+        search = es_queries.added_since(self.client, self.names.posts_alias, since)
+        hits = list(self._all_hits(search, "read new posts"))
+        if not hits:
+            return [], cursor
+        last_written = str(hits[-1]["_source"]["indexed_at"])  # in write order: the last is the latest
+        latest = last_written if datetime.fromisoformat(last_written) > datetime.fromisoformat(cursor) else cursor
+        return [_post(hit) for hit in hits], latest
+
     def get_post(self, post_id: str) -> Post | None:
         hits = self._hits(es_queries.posts_by_ids(self.client, self.names.posts_alias, [post_id]), "get post")
         return _post(hits[0]) if hits else None
@@ -308,6 +340,7 @@ class ElasticsearchStore:
         until: datetime,
         interval: timedelta,
         by: TrendDimension | None = None,
+        tz: ZoneInfo = DEFAULT_ZONE,
     ) -> list[TrendBucket]:
         if interval.total_seconds() < 1:
             raise StoreError(f"trend interval must be at least one second, got {interval}")
@@ -323,11 +356,12 @@ class ElasticsearchStore:
                 interval=interval,
                 by=by,
                 after=after,
+                tz=tz,
             )
             body = self._execute(search, "trends")
             trend = body.get("aggregations", {}).get("trend", {})
             page = trend.get("buckets", [])
-            buckets.extend(es_queries.parse_trend_buckets(page))
+            buckets.extend(es_queries.parse_trend_buckets(page, tz))
             after = trend.get("after_key")
             if not page or after is None:
                 break

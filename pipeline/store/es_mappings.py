@@ -30,6 +30,7 @@ POST_PROPERTIES: dict[str, Any] = {
     "fetched_at": {"type": "date"},
     "first_seen": {"type": "date"},
     "last_seen": {"type": "date"},
+    "indexed_at": {"type": "date"},  # when the store first wrote it: what detection has read up to
     "text": {"type": "text", "analyzer": "standard", "fields": {"cjk": {"type": "text", "analyzer": "cjk"}}},
     "text_seg": {"type": "text", "analyzer": WORDS_ANALYZER},
     "terms": {"type": "keyword"},
@@ -221,7 +222,7 @@ def index_templates(names: IndexNames) -> dict[str, dict[str, Any]]:
     }
 
 
-def post_document(post: Post, first_seen: datetime, last_seen: datetime) -> dict[str, Any]:
+def post_document(post: Post, first_seen: datetime, last_seen: datetime, indexed_at: datetime) -> dict[str, Any]:
     """The indexed form of a post: typed fields for queries and Kibana, and the contract in `post`."""
     author, sentiment, complaint = post.author, post.sentiment, post.complaint
     region = post.extra.get("region")
@@ -234,6 +235,7 @@ def post_document(post: Post, first_seen: datetime, last_seen: datetime) -> dict
         "fetched_at": post.fetched_at.isoformat() if post.fetched_at else None,
         "first_seen": first_seen.isoformat(),
         "last_seen": last_seen.isoformat(),
+        "indexed_at": indexed_at.isoformat(),
         "text": post.text,
         "text_seg": " ".join(segment_for_search(post.text)),
         "terms": terms(post.text),

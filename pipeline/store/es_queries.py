@@ -5,14 +5,15 @@ Each builder returns a `Search`; the store executes it. Unit tests pin `Search.t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from elasticsearch import Elasticsearch
 from elasticsearch.dsl import A, Q, Search
 
 from pipeline.segment import segment
-from pipeline.store.base import TrendBucket, TrendDimension
+from pipeline.store.base import DEFAULT_ZONE, TrendBucket, TrendDimension
 from pipeline.store.es_mappings import format_range_time
 
 PAGE_SIZE = 1000
@@ -75,6 +76,22 @@ def oldest_first(
     return search.sort(*OLDEST_FIRST).extra(size=PAGE_SIZE, track_total_hits=False)
 
 
+def latest_indexed(client: Elasticsearch | None, index: str) -> Search:
+    """The post written last (by `indexed_at`)."""
+    search = Search(using=client, index=index) if client is not None else Search(index=index)
+    search = search.params(ignore_unavailable=True).source(["indexed_at"])
+    return search.sort({"indexed_at": {"order": "desc"}}).extra(size=1, track_total_hits=False)
+
+
+def added_since(client: Elasticsearch | None, index: str, since: datetime) -> Search:
+    """Posts written at or after `since` (`indexed_at`), in write order, one page."""
+    search = Search(using=client, index=index) if client is not None else Search(index=index)
+    search = search.params(ignore_unavailable=True).filter("range", indexed_at={"gte": format_range_time(since)})
+    return search.sort({"indexed_at": {"order": "asc"}}, {"post_id": {"order": "asc"}}).extra(
+        size=PAGE_SIZE, track_total_hits=False
+    )
+
+
 def reposts_of(client: Elasticsearch | None, index: str, root_id: str) -> Search:
     search = _base(client, index).filter("term", repost_of=root_id).sort(*OLDEST_FIRST)
     return search.extra(size=PAGE_SIZE, track_total_hits=False)
@@ -126,13 +143,15 @@ def trend_buckets(
     interval: timedelta,
     by: TrendDimension | None = None,
     after: dict[str, Any] | None = None,
+    tz: ZoneInfo = DEFAULT_ZONE,
 ) -> Search:
     """A composite aggregation (time bucket, brand, dimension value): its natural order is the order the
     store contract asks for, and `after` pages through any number of buckets."""
     seconds = int(interval.total_seconds())
-    # fixed_interval without offset or time zone: buckets are aligned to the epoch in UTC.
+    # A fixed interval in a time zone is counted on that zone's wall clock: days start at local midnight.
+    histogram = {"field": "created_at", "fixed_interval": f"{seconds}s", "time_zone": tz.key}
     sources: list[dict[str, Any]] = [
-        {"start": {"date_histogram": {"field": "created_at", "fixed_interval": f"{seconds}s"}}},
+        {"start": {"date_histogram": histogram}},
         {"brand": {"terms": {"field": "brand", "missing_bucket": True}}},
     ]
     if by is not None:
@@ -145,15 +164,16 @@ def trend_buckets(
     return search
 
 
-def parse_trend_buckets(buckets: list[dict[str, Any]]) -> list[TrendBucket]:
-    """Composite buckets → TrendBucket; a missing brand reads "" and a missing dimension "unscored"."""
+def parse_trend_buckets(buckets: list[dict[str, Any]], tz: ZoneInfo = DEFAULT_ZONE) -> list[TrendBucket]:
+    """Composite buckets → TrendBucket (starts in `tz`); a missing brand reads "" and a missing dimension
+    "unscored"."""
     parsed = []
     for bucket in buckets:
         key = bucket["key"]
         value = key.get("key", "all")
         parsed.append(
             TrendBucket(
-                start=datetime.fromtimestamp(key["start"] / 1000, UTC),
+                start=datetime.fromtimestamp(key["start"] / 1000, tz),
                 brand=key.get("brand") or "",
                 key=UNSCORED if value is None else str(value),
                 count=int(bucket["doc_count"]),

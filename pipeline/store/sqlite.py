@@ -15,19 +15,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipeline.exceptions import RecordConflict, StoreError
 from pipeline.models import Post
 from pipeline.segment import segment, segment_for_search
-from pipeline.store.base import MetricSnapshot, TrendBucket, TrendDimension, UpsertCounts
+from pipeline.store.base import DEFAULT_ZONE, MetricSnapshot, TrendBucket, TrendDimension, UpsertCounts
+from pipeline.store.buckets import bucket_start, offset_spans
 from pipeline.store.merge import fold_duplicates, merge_posts
 from pipeline.store.records import NEW, RecordKind, VersionedRecord, matches
-from pipeline.store.sqlite_schema import MIGRATIONS, PRAGMAS, SCHEMA, post_row
+from pipeline.store.sqlite_schema import LATE_INDEXES, MIGRATIONS, PRAGMAS, SCHEMA, post_row
 
 _LOOKUP_CHUNK = 500
 _DIMENSION_COLUMN = {"sentiment": "sentiment", "severity": "severity_label", "category": "category"}
@@ -39,6 +42,7 @@ class SQLiteStore:
 
     def __init__(self, path: Path | str, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.path = str(path)
+        self.location = "" if self.path == ":memory:" else f"sqlite:{Path(self.path).resolve()}"
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -61,6 +65,7 @@ class SQLiteStore:
             present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        self._db.execute(LATE_INDEXES)
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -114,6 +119,7 @@ class SQLiteStore:
         now: float,
     ) -> UpsertCounts:
         inserted = updated = unchanged = 0
+        seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM posts").fetchone()[0]
         for post_id, post in latest.items():
             old_doc = existing.get(post_id)
             old = Post.from_dict(json.loads(old_doc)) if old_doc else None
@@ -125,9 +131,10 @@ class SQLiteStore:
             seen_at = _observation_time(post, observed_at, now)
             row = post_row(merged, doc, seen_at)
             if old is None:
+                seq += 1  # under the write lock: insertion order is commit order
                 self._db.execute(
-                    f"INSERT INTO posts ({', '.join(row)}, first_seen) VALUES ({', '.join('?' * len(row))}, ?)",
-                    [*row.values(), seen_at],
+                    f"INSERT INTO posts ({', '.join(row)}, first_seen, seq) VALUES ({', '.join('?' * len(row))}, ?, ?)",
+                    [*row.values(), seen_at, seq],
                 )
                 inserted += 1
             else:
@@ -164,6 +171,14 @@ class SQLiteStore:
             rows = self._db.execute(f"SELECT id, doc FROM posts WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
             found.update(rows.fetchall())
         return found
+
+    def added_cursor(self) -> str:
+        return str(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM posts").fetchone()[0])
+
+    def posts_added_since(self, cursor: str) -> tuple[list[Post], str]:
+        rows = self._db.execute("SELECT seq, doc FROM posts WHERE seq > ? ORDER BY seq", (int(cursor),)).fetchall()
+        posts = [Post.from_dict(json.loads(doc)) for _, doc in rows]
+        return posts, str(rows[-1][0]) if rows else cursor
 
     def get_post(self, post_id: str) -> Post | None:
         row = self._db.execute("SELECT doc FROM posts WHERE id = ?", (post_id,)).fetchone()
@@ -228,19 +243,35 @@ class SQLiteStore:
         until: datetime,
         interval: timedelta,
         by: TrendDimension | None = None,
+        tz: ZoneInfo = DEFAULT_ZONE,
     ) -> list[TrendBucket]:
+        """See `Store.trends`. SQL floors local times within each stretch of constant UTC offset (one stretch
+        unless the window crosses a daylight-saving change); `pipeline.store.buckets` turns each floored local
+        time into its bucket's start, exactly as Elasticsearch does."""
         seconds = int(interval.total_seconds())
         if seconds <= 0:
             raise StoreError(f"trend interval must be positive, got {interval}")
         key = f"COALESCE({_DIMENSION_COLUMN[by]}, 'unscored')" if by else "'all'"
         where, params = _filters(brand, since, until)
+        first, last = self._db.execute(
+            f"SELECT MIN(created_ts), MAX(created_ts) FROM posts {_where(where)}", params
+        ).fetchone()
+        if first is None:
+            return []
+        # CAST truncates, which floors here: every stored time is after 1970 (the schema admits 2000-2099).
         sql = (
-            f"SELECT CAST(created_ts / {seconds} AS INTEGER) * {seconds} AS bucket, brand, {key} AS k, "
-            f"COUNT(*) FROM posts {_where(where)} GROUP BY bucket, brand, k ORDER BY bucket, brand, k"
+            f"SELECT CAST((created_ts + ?) / {seconds} AS INTEGER) AS local, brand, {key} AS k, COUNT(*) "
+            f"FROM posts {_where([*where, 'created_ts >= ?', 'created_ts < ?'])} GROUP BY local, brand, k"
         )
+        counts: Counter[tuple[int, str, str]] = Counter()
+        for span in offset_spans(tz, first, last):
+            for local, brand_name, value, count in self._db.execute(sql, [span.offset, *params, span.start, span.end]):
+                # Any instant of the bucket within the span gives its start: the local start, or the span's first.
+                instant = max(local * seconds - span.offset, span.start)
+                counts[(bucket_start(instant, seconds, tz), brand_name or "", str(value))] += count
         return [
-            TrendBucket(datetime.fromtimestamp(bucket, UTC), brand_name or "", str(value), count)
-            for bucket, brand_name, value, count in self._db.execute(sql, params)
+            TrendBucket(datetime.fromtimestamp(start, tz), brand_name, value, count)
+            for (start, brand_name, value), count in sorted(counts.items())
         ]
 
     def top_posts(

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS posts (
     likes INTEGER NOT NULL DEFAULT 0,
     first_seen REAL,
     last_seen REAL,
+    seq INTEGER,  -- order of insertion: what detection has read up to (never changed by an update)
     doc TEXT NOT NULL
 );
 -- Covering indexes: trend queries read only the index, never the rows (10x faster on a month of posts).
@@ -57,7 +58,9 @@ CREATE TABLE IF NOT EXISTS records (
 );
 """
 # Columns added after the first release, added in place to older files: (table, column, definition).
-MIGRATIONS = [("records", "version", "INTEGER NOT NULL DEFAULT 1")]
+MIGRATIONS = [("records", "version", "INTEGER NOT NULL DEFAULT 1"), ("posts", "seq", "INTEGER")]
+# Indexes on migrated columns, created once the columns exist.
+LATE_INDEXES = "CREATE INDEX IF NOT EXISTS posts_seq ON posts (seq);"
 
 
 def post_row(post: Post, doc: str, seen_at: float) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from tests.conftest import make_post
 
 MATCHER = BrandMatcher(
     [
-        BrandConfig(name="小米", aliases=["Xiaomi", "小米手机"], exclude=["小米粥", "小米椒"]),
-        BrandConfig(name="蒙牛", aliases=["蒙牛乳业", "Mengniu"]),
+        BrandConfig(name="小米", aliases=["Xiaomi", "小米手机"], exclude=["小米粥", "小米椒", "黄小米"]),
+        BrandConfig(name="蒙牛", aliases=["蒙牛乳业", "Mengniu", "特侖蘇"]),  # an alias written traditionally
+        BrandConfig(name="顺丰", aliases=["顺丰速运"]),
     ]
 )
 
@@ -51,6 +52,11 @@ def test_a_bare_repost_is_scored_on_the_chain_it_passes_on() -> None:
         ("蒙牛乳业发布公告", "蒙牛"),
         ("伊利和蒙牛哪个好，小米也做牛奶吗", "蒙牛"),  # the first brand mentioned wins
         ("今天天气不错", None),
+        ("順豐快遞太慢了", "顺丰"),  # traditional characters
+        ("蒙牛乳業發佈公告", "蒙牛"),
+        ("特仑苏真好喝", "蒙牛"),
+        ("買了一斤黃小米", None),  # the exclusion 黄小米, written traditionally
+        ("黃小米和小米手機", "小米"),
     ],
 )
 def test_brand_matching_with_aliases_and_exclusions(text: str, brand: str | None) -> None:
@@ -62,6 +68,11 @@ def test_normalise_prefixes_ids_and_drops_unwatched_posts() -> None:
     assert (post.id, post.repost_of, post.brand) == ("weibo:4978", "weibo:4970", "蒙牛")
     with pytest.raises(DropPost, match="no watched brand"):
         normalise(Post.from_dict(make_post(text="今天天气不错")), MATCHER)
+
+
+def test_a_traditional_post_keeps_its_text_as_written() -> None:
+    post = normalise(Post.from_dict(make_post(text="順豐快遞太慢了，三天還沒到")), MATCHER)
+    assert (post.brand, post.text) == ("顺丰", "順豐快遞太慢了，三天還沒到")
 
 
 def test_a_long_run_of_letters_is_cleaned_in_linear_time() -> None:

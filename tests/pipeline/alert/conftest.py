@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from pipeline.detect.base import EvidencePost, Hit
 from pipeline.detect.incidents import IncidentBook, IncidentManager
+from pipeline.i18n import clause
 from pipeline.models import parse_time
 from pipeline.store.sqlite import SQLiteStore
 
@@ -30,7 +31,8 @@ NOTIFICATION: dict[str, Any] = {
     "updated_at": "2026-11-22T10:53:00+08:00",
     "status": "open",
     "priority": "P1",
-    "reason": "Negative post weibo:5238000000100001 has 52 reposts 51 min after it was posted.",
+    # Stored as text only, as every notification was before reasons were also kept as data (`reason_data`).
+    "reason": "负面微博 weibo:5238000000100001 在发布后 51 分钟内被转发 52 次（近 60 分钟 52 次）。",
     "evidence": {"observed_reposts": 52},
     "predicted_reposts": 1520,
     "posts": ["weibo:5238000000100001", "weibo:5238000000100002"],
@@ -57,7 +59,7 @@ def open_p1_incident(db_path: Path) -> str:
         key="cascade:weibo:1",
         brand="蒙牛",
         at=parse_time("2026-11-22T10:00:00+08:00"),
-        reason="predicted 20,000 reposts",
+        reason=[clause("cascade.predicted", predicted=20_000)],
         size=20_000,
         root_id="weibo:1",
         predicted_reposts=20_000,

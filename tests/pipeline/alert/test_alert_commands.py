@@ -29,9 +29,14 @@ def incident_id(env: pytest.MonkeyPatch, tmp_path: Path) -> str:
     return open_p1_incident(Settings().sqlite_path)
 
 
+PREDICTED_ZH = "传播模型（SEISMIC）预计 24 小时内共转发 20,000 次。"
+PREDICTED_EN = "The self-exciting (SEISMIC) estimate expects 20,000 reposts within 24 h."
+
+
 def test_list_show_ack_resolve(incident_id: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["alerts", "list", "--status", "open"]) == 0
-    assert incident_id in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert incident_id in listed and PREDICTED_ZH in listed
     assert main(["alerts", "show", incident_id]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["incident_id"] == incident_id and shown["priority"] == "P1" and shown["deliveries"] == []
@@ -72,3 +77,25 @@ def test_silence_and_unknown_incident(incident_id: str, capsys: pytest.CaptureFi
     assert "不存在的品牌" in capsys.readouterr().err
     assert main(["alerts", "show", "nope"]) == 2
     assert "no incident 'nope'" in capsys.readouterr().err
+
+
+def test_reasons_are_shown_and_written_in_the_configured_language(
+    incident_id: str, env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The incident was decided in Chinese; with YUQING_LANGUAGE=en its stored reason reads in English."""
+    env.setenv("YUQING_LANGUAGE", "en")
+    assert main(["alerts", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert PREDICTED_EN in listed and PREDICTED_ZH not in listed
+    assert main(["alerts", "resolve", incident_id, "--by", "王值班"]) == 0
+    capsys.readouterr()
+    assert main(["alerts", "show", incident_id]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["reason"] == PREDICTED_EN
+    assert [line["reason"] for line in shown["timeline"]] == [PREDICTED_EN, "Resolved by hand by 王值班."]
+    sent = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [line["subject"] for line in sent] == [
+        "[P1] New incident: spreading post about 蒙牛",
+        "[P1] Resolved: spreading post about 蒙牛",
+    ]
+    assert sent[1]["reason"] == "Resolved by hand by 王值班." and PREDICTED_EN in sent[0]["text"]

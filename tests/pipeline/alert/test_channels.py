@@ -44,11 +44,11 @@ def _lines(content: str) -> str:
 
 
 def test_message_says_why_and_links_top_posts() -> None:
-    assert MESSAGE.subject == "[P1] New incident: spreading post about 蒙牛 (safety)"
+    assert MESSAGE.subject == "【P1】新事件：蒙牛 相关微博正在扩散（安全问题）"
     assert NOTIFICATION["reason"] in MESSAGE.text
     for url in NOTIFICATION["urls"]:
         assert url in MESSAGE.text and url in MESSAGE.markdown and url in (MESSAGE.html or "")
-    assert "Predicted reposts within 24 h: 1,520" in MESSAGE.text
+    assert "预计24小时转发：1,520" in MESSAGE.text
 
 
 def test_email_has_text_and_html_parts(smtp_inbox, env) -> None:
@@ -214,7 +214,7 @@ HOSTILE: dict[str, Any] = {
         'https://weibo.com/1/y"><script>alert(1)</script>',
     ],
 }
-HOSTILE_MESSAGE = render(HOSTILE)
+HOSTILE_MESSAGE = render(HOSTILE, language="en")  # Chinese renderings: test_render_language.py
 # A mention that would still page; the same pattern as the escape tests use.
 ACTIVE_MENTION = re.compile(
     r"@(?:所有人|全体成员|all|channel|here|everyone)(?![A-Za-z0-9_])|<\s*(?:!|@|at[\s>/])", re.IGNORECASE

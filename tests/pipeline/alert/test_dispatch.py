@@ -152,3 +152,16 @@ def test_two_dispatchers_at_once_send_a_delivery_once(httpserver: HTTPServer, tm
     assert second.deliver_pending(NOW).sent == 0  # everything is claimed by the first, whose lease holds
     assert second.deliver_pending(NOW + timedelta(minutes=3)).sent == 2  # the first died: its lease ran out
     assert len(httpserver.log) == 1
+
+
+def test_messages_are_rendered_in_the_dispatchers_language(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    watchlist = _watchlist("http://127.0.0.1:9/hook", log)
+    team_only = {**NOTIFICATION, "priority": "P3"}  # the brand's route only: its file channel
+    assert _dispatch(Dispatcher(watchlist, InMemoryRecords()), [team_only], NOW).sent == 1
+    english = Dispatcher(watchlist, InMemoryRecords(), language="en")
+    assert _dispatch(english, [{**team_only, "notification_id": "cas-0123456789#2"}], NOW).sent == 1
+    assert [(line["subject"], line["text"].splitlines()[-3]) for line in _lines(log)] == [
+        ("【P3】新事件：蒙牛 相关微博正在扩散（安全问题）", "相关微博："),
+        ("[P3] New incident: spreading post about 蒙牛 (safety)", "Top posts:"),
+    ]

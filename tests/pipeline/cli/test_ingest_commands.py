@@ -168,3 +168,14 @@ def test_backtest_keeps_the_old_alerts_file_when_writing_fails(
     with pytest.raises(TypeError):  # the second notification cannot be written
         main(["backtest", "--posts", str(posts), "--out", str(alerts)])
     assert alerts.read_text(encoding="utf-8") == '{"event": "resolved", "from": "the last run"}\n'
+
+
+def test_classify_takes_no_watchlist(settings: Settings, posts_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Classification is a function of the text alone: a watchlist given to it would be silently ignored."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["classify", "--in", str(posts_file), "--out", "-", "--watchlist", "brands.yaml"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --watchlist" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["classify", "--help"])
+    assert "no watchlist is read" in " ".join(capsys.readouterr().out.split())

@@ -60,8 +60,12 @@ def test_big_account_repost_of_a_complaint_fires_with_a_plain_reason() -> None:
     assert [hit.key for hit in result.hits] == [cascade_key("weibo:root")]
     hit = result.hits[0]
     assert hit.big_account and hit.max_followers == 3_000_000
-    assert "大V (3,000,000 followers)" in hit.reason
-    assert "weibo:root" in hit.reason and "reposts within 24 h" in hit.reason
+    english, chinese = hit.reason_text("en"), hit.reason_text("zh")
+    assert "大V (3,000,000 followers)" in english and "大V（3,000,000 粉丝）" in chinese
+    assert "weibo:root" in english and "reposts within 24 h" in english
+    assert chinese.startswith("张三 发布的负面微博 weibo:root 在 52 分钟内被转发 56 次")
+    assert "（大V参与时的门槛）" in chinese
+    assert hit.evidence["big_accounts"] == ["大V (3,000,000 followers)"]
     assert hit.posts[0].post_id == "weibo:root"
     assert hit.posts[1].post_id == "weibo:bigv"  # the biggest reposter is quoted first
     assert cascade_key("weibo:root") in result.active
@@ -91,7 +95,8 @@ def test_velocity_rule_fires_on_its_own() -> None:
     hits = detector.check(T0 + timedelta(minutes=31)).hits
     assert len(hits) == 1
     assert hits[0].evidence["fired_by"] == ["velocity"]
-    assert "≥ 25 reposts within 60 min" in hits[0].reason
+    assert "≥ 25 reposts within 60 min" in hits[0].reason_text("en")
+    assert "触发原因：60 分钟内转发 ≥ 25 次。" in hits[0].reason_text("zh")
 
 
 def test_too_few_reposts_are_not_evaluated() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from pipeline.detect.incidents import (
     priority_of,
     resolve_by_hand,
 )
+from pipeline.i18n import LANGUAGES, clause, render_reason
 from pipeline.store.memory import InMemoryRecords
 from pipeline.store.sqlite import SQLiteStore
 from tests.pipeline.detect.streams import DAY
@@ -27,7 +29,7 @@ def _hit(size: float, *, minutes: float = 0, followers: int = 500, severity: int
         key=key,
         brand="蒙牛",
         at=T0 + timedelta(minutes=minutes),
-        reason=f"predicted {size:.0f} reposts",
+        reason=[clause("cascade.predicted", predicted=round(size))],
         size=size,
         root_id=key.removeprefix("cascade:"),
         predicted_reposts=size,
@@ -43,7 +45,19 @@ def _surge(category: str | None, *, minutes: float = 0) -> Hit:
         key=f"surge:蒙牛:{category or '*'}",
         brand="蒙牛",
         at=T0,
-        reason="surge",
+        reason=[
+            clause(
+                "surge.volume",
+                count=12,
+                brand="蒙牛",
+                authors=12,
+                minutes=15,
+                expected=1.0,
+                ratio=12.0,
+                test="poisson",
+                p_value=1e-9,
+            )
+        ],
         size=12,
         category=category,
         evidence={"expected": 1.0, "distinct_authors": 12},
@@ -66,7 +80,7 @@ def test_one_incident_per_root_and_re_notify_only_on_threefold_growth() -> None:
     assert _run(manager, [_hit(590)], 4) == []
     grown = _run(manager, [_hit(600)], 6)
     assert [(n["event"], n["priority"]) for n in grown] == [("updated", "P4")]
-    assert "Size grew from 200 to 600" in grown[0]["reason"]
+    assert grown[0]["reason"] == "规模由 200 增至 600。传播模型（SEISMIC）预计 24 小时内共转发 600 次。"
     assert grown[0]["incident_id"] == opened[0]["incident_id"]
 
 
@@ -75,7 +89,7 @@ def test_priority_rise_re_notifies() -> None:
     assert _run(manager, [_hit(600)], 0)[0]["priority"] == "P4"
     risen = _run(manager, [_hit(700, followers=2_000_000)], 2)
     assert [(n["event"], n["priority"]) for n in risen] == [("updated", "P1")]
-    assert "Priority rose from P4 to P1" in risen[0]["reason"]
+    assert risen[0]["reason"].startswith("优先级由 P4 升至 P1。")
 
 
 def test_priority_from_size_severity_and_reach() -> None:
@@ -94,11 +108,15 @@ def test_resolves_after_quiet_hold_with_hysteresis_and_says_so() -> None:
     assert _run(manager, [], 170, active=set()) == []  # quiet for 110 min only
     resolved = _run(manager, [], 181, active=set())
     assert [n["event"] for n in resolved] == ["resolved"]
-    assert "Resolved" in resolved[0]["reason"] and resolved[0]["status"] == "resolved"
+    assert resolved[0]["reason"] == (
+        "已解除：转发已连续 121 分钟处于正常水平（没有检测器触发，也没有高于平静阈值的活动）。"
+        "最近一次触发原因：传播模型（SEISMIC）预计 24 小时内共转发 600 次。"
+    )
+    assert resolved[0]["status"] == "resolved"
     # a hit on a quiet cascade does not reopen it; renewed activity does
     assert _run(manager, [_hit(600)], 190, active=set()) == []
     again = _run(manager, [_hit(700)], 200)
-    assert [n["event"] for n in again] == ["updated"] and "Spreading again" in again[0]["reason"]
+    assert [n["event"] for n in again] == ["updated"] and again[0]["reason"].startswith("解除后再次扩散。")
 
 
 def test_state_changes_are_capped_per_hour() -> None:
@@ -126,7 +144,7 @@ def test_escalation_once_for_unacknowledged_p1_and_not_after_ack() -> None:
     assert _run(manager, [], 29, active={KEY}) == []
     escalated = _run(manager, [], 31, active={KEY})
     assert [n["event"] for n in escalated] == ["escalated"]
-    assert "not acknowledged after 31 min" in escalated[0]["reason"]
+    assert escalated[0]["reason"].startswith("已升级：P1 事件 31 分钟内无人确认。")
     assert _run(manager, [], 40, active={KEY}) == []
 
     other = IncidentManager(IncidentBook(InMemoryRecords()), escalation_delay=lambda _i: timedelta(minutes=30))
@@ -177,6 +195,8 @@ def test_incident_round_trips_through_its_document() -> None:
     incident = resolve_by_hand(records, incident_id, T0 + timedelta(minutes=9), "值班员")
     assert incident is not None and incident.status == "resolved" and incident.resolved_by == "值班员"
     assert [note["event"] for note in incident.outbox] == ["opened", "resolved"]
+    assert incident.outbox[-1]["reason"] == "已由 值班员 手动解除。"
+    assert incident.timeline[-1]["reason_data"] == incident.outbox[-1]["reason_data"]
     assert [(line["event"], line["by"]) for line in incident.timeline] == [("opened", "yuqing"), ("resolved", "值班员")]
 
 
@@ -215,3 +235,63 @@ def test_notifications_are_stored_in_the_outbox_with_the_state_change() -> None:
     replay = IncidentManager(IncidentBook(InMemoryRecords(), outbox=False))
     doc = replay.book.records.get_record("incident", _run(replay, [_hit(600)], 0)[0]["incident_id"])
     assert doc is not None and doc["outbox"] == [] and doc["outbox_pending"] is False
+
+
+def test_reasons_are_data_that_render_in_either_language() -> None:
+    """The same hits through a Chinese and an English manager: every stored reason, read back from JSON,
+    renders in the other language exactly as the other manager wrote it."""
+    notes: dict[str, list[dict[str, Any]]] = {}
+    for language in LANGUAGES:
+        records = InMemoryRecords()
+        manager = IncidentManager(
+            IncidentBook(records), escalation_delay=lambda _i: timedelta(minutes=30), language=language
+        )
+        notes[language] = [
+            *_run(manager, [_hit(20_000)], 0),
+            *_run(manager, [], 31, active={KEY}),  # escalated
+            *_run(manager, [_hit(60_000, followers=2_000_000)], 35),  # grew
+            *_run(manager, [], 160, active=set()),  # resolved
+            *_run(manager, [_hit(60_000)], 170),  # spreading again
+        ]
+        incident_id = notes[language][0]["incident_id"]
+        notes[language].append(
+            resolve_by_hand(records, incident_id, T0 + timedelta(minutes=175), "值班员", language=language).outbox[-1]
+        )
+    assert [note["event"] for note in notes["zh"]] == [
+        "opened",
+        "escalated",
+        "updated",
+        "resolved",
+        "updated",
+        "resolved",
+    ]
+    for chinese, english in zip(notes["zh"], notes["en"], strict=True):
+        for language, note in (("zh", chinese), ("en", english)):
+            assert render_reason(json.loads(json.dumps(note["reason_data"])), language) == note["reason"]
+        assert render_reason(chinese["reason_data"], "en") == english["reason"]
+        assert render_reason(english["reason_data"], "zh") == chinese["reason"]
+    assert [note["reason"] for note in notes["en"]] == [
+        "The self-exciting (SEISMIC) estimate expects 20,000 reposts within 24 h.",
+        "Escalated: P1 incident not acknowledged after 31 min. "
+        "The self-exciting (SEISMIC) estimate expects 20,000 reposts within 24 h.",
+        "Size grew from 20,000 to 60,000. The self-exciting (SEISMIC) estimate expects 60,000 reposts within 24 h.",
+        "Resolved: repost activity has stayed at its usual level for 125 min (no detector fired and nothing was "
+        "above the quiet threshold). Last reason: The self-exciting (SEISMIC) estimate expects 60,000 reposts "
+        "within 24 h.",
+        "Spreading again after it was resolved. The self-exciting (SEISMIC) estimate expects 60,000 reposts "
+        "within 24 h.",
+        "Resolved by hand by 值班员.",
+    ]
+
+
+def test_an_incident_stored_with_a_text_reason_only_still_resolves_with_it() -> None:
+    """Incidents stored before reasons were data have `reason` and no `reason_data`."""
+    records = InMemoryRecords()
+    incident_id = _run(IncidentManager(IncidentBook(records)), [_hit(600)], 0)[0]["incident_id"]
+    doc = records.get_record("incident", incident_id)
+    assert doc is not None
+    old = {key: value for key, value in doc.items() if key != "reason_data"} | {"reason": "predicted 600 reposts"}
+    records.put_record("incident", incident_id, old)
+    resolved = _run(IncidentManager(IncidentBook(records), language="en"), [], 130, active=set())
+    assert resolved[0]["reason"].endswith("Last reason: predicted 600 reposts")
+    assert render_reason(resolved[0]["reason_data"], "zh").endswith("最近一次触发原因：predicted 600 reposts")

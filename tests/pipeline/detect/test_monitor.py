@@ -4,11 +4,13 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.config import Settings, Watchlist
 from pipeline.detect import monitor
+from pipeline.detect.backtest import run_backtest
 from pipeline.detect.engine import DetectionConfig, DetectionEngine
 from pipeline.detect.monitor import refresh_tracked_cascades, run_cycle
 from pipeline.exceptions import LoginRequired, SourceError
@@ -115,14 +117,72 @@ def test_refresh_without_a_source_reports_instead_of_failing(configured: Setting
 
 def test_cycles_use_the_detection_settings(configured: Settings, env: pytest.MonkeyPatch) -> None:
     env.setenv("YUQING_DETECTION__PREDICTED_THRESHOLD", "450")
+    env.setenv("YUQING_LANGUAGE", "en")
     seen: list[DetectionConfig | None] = []
+    languages: list[str] = []
 
     class Spy(DetectionEngine):
-        def __init__(self, records: RecordStore, watchlist: Watchlist | None, config: DetectionConfig | None) -> None:
+        def __init__(
+            self, records: RecordStore, watchlist: Watchlist | None, config: DetectionConfig | None, **options: Any
+        ) -> None:
             seen.append(config)
-            super().__init__(records, watchlist, config)
+            languages.append(options["language"])
+            super().__init__(records, watchlist, config, **options)
 
     env.setattr(monitor, "DetectionEngine", Spy)
     run_cycle(Settings(), DAY + timedelta(hours=12))
     assert seen and seen[0] is not None
     assert seen[0].cascade.predicted_threshold == 450
+    assert languages == ["en"]
+
+
+def _notes(path: Path) -> list[tuple[str, str, str | None, str]]:
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return [(line["event"], line["kind"], line["root_id"], line["updated_at"]) for line in lines]
+
+
+def test_cycles_carry_their_detectors_and_page_as_a_continuous_replay_does(
+    configured: Settings, tmp_path: Path
+) -> None:
+    """Posts arrive in the store as time passes; each cycle (a new process's worth of state: only the store and the
+    saved detector state) reads just the posts stored since the last one. The pages are those of a continuous
+    replay of the same stream (`run_backtest`, the same engine ticking every 5 minutes)."""
+    posts = sorted(demo_day(seed=1), key=lambda post: post.created_at)
+    replay = run_backtest(posts, configured.watchlist_config, tick=timedelta(minutes=5))
+    expected = [(n["event"], n["kind"], n["root_id"], n["updated_at"]) for n in replay.notifications]
+    assert expected and expected[0][0] == "opened"
+
+    store = SQLiteStore(configured.sqlite_path)
+    observed = []
+    now, index = replay.started_at + timedelta(minutes=5), 0
+    while now <= replay.ended_at:
+        arrived = [post for post in posts[index:] if post.created_at < now]
+        store.upsert_posts(arrived)
+        index += len(arrived)
+        observed.append(run_cycle(configured, now, store=store).posts)
+        now += timedelta(minutes=5)
+    store.close()
+    assert _notes(tmp_path / "alerts.jsonl") == expected
+    assert sum(observed) == len(posts)  # each post read once, by the cycle after it was stored
+    assert max(observed) < len(posts) / 10
+
+
+def test_a_saved_state_is_reused_only_when_it_fits(configured: Settings) -> None:
+    store = SQLiteStore(configured.sqlite_path)
+    store.upsert_posts(demo_day(seed=1))
+    noon = DAY + timedelta(hours=12)
+    assert run_cycle(configured, noon, store=store).posts > 300  # a cold start reads the window
+    assert run_cycle(configured, noon + timedelta(minutes=5), store=store).posts == 0  # nothing new
+    (path,) = (configured.data_dir / "detection").glob("state-*.pickle")
+    # Other detection settings: the state is not theirs.
+    other = Settings(detection={"predicted_threshold": 400})  # type: ignore[arg-type]
+    assert run_cycle(other, noon + timedelta(minutes=10), store=store).posts > 300
+    path.write_bytes(b"not a pickle")  # unreadable: a cold start, not a failed cycle
+    assert run_cycle(configured, noon + timedelta(minutes=15), store=store).posts > 300
+    store.close()
+    # The store was reset (fewer posts than when the state was saved): its cursor means nothing any more.
+    configured.sqlite_path.unlink()
+    fresh = SQLiteStore(configured.sqlite_path)
+    fresh.upsert_posts(demo_day(seed=2)[:50])
+    assert run_cycle(configured, noon + timedelta(minutes=20), store=fresh).posts == 50
+    fresh.close()

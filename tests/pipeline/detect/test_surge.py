@@ -65,7 +65,9 @@ def test_a_burst_of_independent_complaints_fires_per_brand_and_category() -> Non
     first = hits[0]
     assert first.evidence["count"] >= SurgeRules().min_count
     assert first.evidence["p_value"] < SurgeRules().alpha
-    assert "different authors" in first.reason and "expected at this time of day" in first.reason
+    english, chinese = first.reason_text("en"), first.reason_text("zh")
+    assert "different authors" in english and "expected at this time of day" in english
+    assert "位不同作者发布了" in chinese and "此时段通常约" in chinese
 
 
 def test_ordinary_background_does_not_fire() -> None:
@@ -114,7 +116,8 @@ def test_negative_share_flip_fires_without_a_volume_test() -> None:
     hits = detector.check(START + timedelta(hours=81)).hits
     assert len(hits) == 1
     assert hits[0].evidence["test"] == "negative share"
-    assert "are negative" in hits[0].reason
+    assert "are negative" in hits[0].reason_text("en")
+    assert "原创微博中有" in hits[0].reason_text("zh") and "二项检验" in hits[0].reason_text("zh")
 
 
 def test_update_uses_originals_only() -> None:

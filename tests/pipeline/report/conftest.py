@@ -8,11 +8,26 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.i18n import clause, render_reason
 from pipeline.models import SHANGHAI, Complaint, Post, Sentiment
 from pipeline.store.sqlite import SQLiteStore
 from tests.conftest import make_post
 
 DAY = date(2026, 11, 22)
+SURGE_REASON = [
+    clause(
+        "surge.volume_category",
+        count=6,
+        brand="蒙牛",
+        authors=6,
+        minutes=15,
+        expected=0.2,
+        ratio=30.0,
+        category="safety",
+        test="poisson",
+        p_value=2.1e-9,
+    )
+]
 TEXTS = {
     "old": "蒙牛牛奶口感不错，物流也快",
     "complaint": "蒙牛纯牛奶喝出异物，孩子拉肚子，客服不理人",
@@ -71,7 +86,8 @@ def demo_store(tmp_path: Path) -> Iterator[SQLiteStore]:
             "updated_at": "2026-11-22T12:00:00+08:00",
             "status": "open",
             "priority": "P2",
-            "reason": "6 negative posts in 5 h against 1/day usually",
+            "reason": render_reason(SURGE_REASON, "zh"),
+            "reason_data": SURGE_REASON,
             "evidence": {},
             "predicted_reposts": None,
             "posts": ["weibo:15", "weibo:16"],

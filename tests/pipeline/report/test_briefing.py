@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from pipeline.models import Post
 from pipeline.report.briefing import briefing_day, build_briefing, relevant_incidents
 from pipeline.store.sqlite import SQLiteStore
+from tests.conftest import make_post
 from tests.pipeline.report.conftest import DAY
 
 
@@ -40,6 +44,21 @@ def test_emerging_terms_are_new_today_not_the_weeks_usual(demo_store: SQLiteStor
 def test_briefing_day_is_yesterday_in_shanghai() -> None:
     assert briefing_day(datetime(2026, 11, 23, 0, 30, tzinfo=UTC)) == date(2026, 11, 22)  # 08:30 in Shanghai
     assert briefing_day(datetime(2026, 11, 22, 17, 0, tzinfo=UTC)) == date(2026, 11, 22)  # 01:00 on the 23rd
+
+
+def test_the_day_and_its_hours_are_those_of_the_configured_zone(tmp_path: Path) -> None:
+    kolkata = ZoneInfo("Asia/Kolkata")  # +05:30: hours that start on the half hour in UTC
+    times = ["2026-11-21T23:50:00+05:30", "2026-11-22T00:10:00+05:30", "2026-11-22T23:50:00+05:30"]
+    with SQLiteStore(tmp_path / "kolkata.db") as store:
+        store.upsert_posts(
+            Post.from_dict(make_post(id=f"weibo:{number}", brand="蒙牛", created_at=created_at))
+            for number, created_at in enumerate(times)
+        )
+        briefing = build_briefing(store, "蒙牛", DAY, tz=kolkata)
+    assert (briefing.yesterday.total, briefing.today.total) == (1, 2)
+    assert sorted(briefing.hourly) == [0, 23]
+    assert briefing.tz == kolkata
+    assert briefing_day(datetime(2026, 11, 22, 19, 0, tzinfo=UTC), kolkata) == date(2026, 11, 22)  # 00:30 on the 23rd
 
 
 def test_resolved_incidents_of_other_days_are_left_out() -> None:

@@ -59,7 +59,7 @@ def test_briefing_goes_to_the_brands_route(configured: Settings, tmp_path: Path)
     (line,) = (tmp_path / "briefings.jsonl").read_text(encoding="utf-8").splitlines()
     message = json.loads(line)
     assert message["subject"] == "舆情日报 蒙牛 2026-11-22"
-    assert "## 热门投诉 Top complaints" in message["text"]
+    assert "## 热门投诉\n" in message["text"] and "Top complaints" not in message["text"]
     with pytest.raises(NotConfigured, match="no briefing_route"):
         send_daily_briefing(configured, "小米", date(2026, 11, 22))
 
@@ -117,4 +117,16 @@ def test_email_carries_the_html_edition_with_its_charts(
     page = BeautifulSoup(html_part.get_content(), "html.parser")
     assert [image["src"][:22] for image in page.find_all("img")] == ["data:image/png;base64,"] * 3
     plain = mail.get_body(preferencelist=("plain",))
-    assert plain is not None and "## 概览 Summary" in plain.get_content()
+    assert plain is not None and "## 概览\n" in plain.get_content()
+
+
+def test_briefing_in_english_when_configured(
+    configured: Settings, env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("YUQING_LANGUAGE", "en")
+    assert send_daily_briefing(Settings(), "蒙牛", date(2026, 11, 22)) == "Daily briefing: 蒙牛, 2026-11-22"
+    (line,) = (tmp_path / "briefings.jsonl").read_text(encoding="utf-8").splitlines()
+    message = json.loads(line)
+    assert "## Top complaints\n" in message["text"] and "热门投诉" not in message["text"]
+    assert main(["report", "--brand", "蒙牛", "--date", "2026-11-22", "--format", "md"]) == 0
+    assert capsys.readouterr().out.startswith("# Daily briefing: 蒙牛, 2026-11-22\n\n## Summary\n")

@@ -7,6 +7,7 @@ import re
 
 from bs4 import BeautifulSoup
 
+from pipeline.i18n import clause
 from pipeline.models import Author
 from pipeline.report import Briefing, build_briefing, render_html, render_markdown
 from pipeline.report.render import SECTIONS
@@ -32,7 +33,8 @@ def test_html_has_every_section_and_embedded_png_charts(demo_store: SQLiteStore)
     links = page.find("section", id="top-complaints").find_all("a")
     assert links[0]["href"] == "https://weibo.com/1/20" and "异物" in links[0].get_text()
     incidents = page.find("section", id="incidents").get_text(" ")
-    assert "P2" in incidents and "open" in incidents and "inc-0" not in incidents
+    assert "P2" in incidents and "待处理" in incidents and "投诉激增" in incidents and "inc-0" not in incidents
+    assert "近 15 分钟有 6 位不同作者发布了 6 条关于 蒙牛 的「安全问题」负面投诉" in incidents
     assert "异物" in page.find("section", id="emerging-terms").get_text()
 
 
@@ -48,16 +50,67 @@ def test_empty_day_renders_with_explanations(demo_store: SQLiteStore) -> None:
     from datetime import date
 
     page = BeautifulSoup(render_html(build_briefing(demo_store, "顺丰", date(2026, 11, 22))), "html.parser")
-    assert "No negative posts this day." in page.find("section", id="top-complaints").get_text()
+    assert "当天没有负面微博。" in page.find("section", id="top-complaints").get_text()
     assert len(page.find_all("img")) == 3
 
 
 def test_markdown_edition_has_the_same_sections(demo_store: SQLiteStore) -> None:
     markdown = render_markdown(build_briefing(demo_store, "蒙牛", DAY))
     headings = [line[3:] for line in markdown.splitlines() if line.startswith("## ")]
-    assert headings == list(SECTIONS.values())
+    assert headings == ["概览", "声量与负面占比", "严重程度与类别", "事件", "热门投诉", "新兴投诉词"]
     assert "[蒙牛纯牛奶喝出异物，孩子拉肚子，客服不理人](https://weibo.com/1/20)" in markdown
     assert "| 2026-11-22 | 7 | 6 | 85.7% |" in markdown
+    assert (
+        "|  | 2026-11-22 | 较前一天 | 较前 7 天日均 |" in markdown and "| 日期 | 声量 | 负面 | 负面占比 |" in markdown
+    )
+    assert "| 声量 | 7 | 2 (+250%) | 2.0/天 (+250%) |" in markdown
+    assert "| 危急 | 6 |" in markdown and "| 安全问题 | 6 |" in markdown
+
+
+# Our words in the English edition; none of them may be left in the Chinese one (the demo posts, terms and
+# reasons are in Chinese, so any of these would be ours).
+ENGLISH_LABELS = [
+    *("Summary", "Volume", "Severity", "Incidents", "Top complaints", "Emerging", "vs yesterday", "vs previous"),
+    *("mentions", "negative", "/day", "severity", "category", "posts", "priority", "status", "kind", "opened"),
+    *("why", "reposts", "comments", "author", "time", "term", "today", "growth", "critical", "safety"),
+    *("surge", "open", "Generated", "No ", "new"),
+]
+
+
+def test_the_chinese_edition_has_no_english_labels(demo_store: SQLiteStore) -> None:
+    briefing = build_briefing(demo_store, "蒙牛", DAY)
+    markdown = render_markdown(briefing)
+    page = BeautifulSoup(render_html(briefing), "html.parser")
+    texts = [markdown, page.get_text(" "), *(image["alt"] for image in page.find_all("img"))]
+    for label in ENGLISH_LABELS:
+        assert not any(label in text for text in texts), label
+    assert page.html is not None and page.html["lang"] == "zh-CN"
+
+
+def test_the_english_edition(demo_store: SQLiteStore) -> None:
+    briefing = build_briefing(demo_store, "蒙牛", DAY)
+    markdown = render_markdown(briefing, language="en")
+    assert markdown.startswith("# Daily briefing: 蒙牛, 2026-11-22\n")
+    headings = [line[3:] for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "Summary",
+        "Volume and negative share",
+        "Severity and category",
+        "Incidents",
+        "Top complaints",
+        "Emerging complaint terms",
+    ]
+    assert "|  | 2026-11-22 | vs yesterday | vs previous 7 days |" in markdown
+    assert "| mentions | 7 | 2 (+250%) | 2.0/day (+250%) |" in markdown
+    assert "| critical | 6 |" in markdown and "| safety | 6 |" in markdown
+    # The incident's reason was decided in Chinese; its data reads in English here.
+    assert "6 original negative 'safety' complaints about 蒙牛 from 6 different authors" in markdown.replace("＇", "'")
+    page = BeautifulSoup(render_html(briefing, language="en"), "html.parser")
+    assert page.html is not None and page.html["lang"] == "en"
+    assert [section.h2.get_text() for section in page.find_all("section")] == headings
+    assert "| open | surge |" in markdown.replace("P2 | ", "")
+    for chinese in ("概览", "事件", "待处理", "较前一天", "/天", "危急", "生成于"):
+        assert chinese not in markdown and chinese not in page.get_text(" "), chinese
 
 
 HOSTILE_TEXT = (
@@ -84,7 +137,12 @@ def _hostile(briefing: Briefing) -> Briefing:
         post.with_changes(text=HOSTILE_TEXT, url=url, author=author)
         for post, url in zip(briefing.top_complaints, HOSTILE_URLS, strict=False)
     ]
-    briefing.incidents[0] = {**briefing.incidents[0], "reason": HOSTILE_TEXT, "opened_at": "<!here>"}
+    briefing.incidents[0] = {
+        **briefing.incidents[0],
+        "reason": HOSTILE_TEXT,
+        "reason_data": [clause("verbatim", text=HOSTILE_TEXT)],
+        "opened_at": "<!here>",
+    }
     return briefing
 
 
@@ -104,6 +162,6 @@ def test_markdown_briefing_of_hostile_posts_renders_inert(demo_store: SQLiteStor
     assert "<" not in markdown and "**" not in markdown  # no HTML, no bold; `javascript:` stays as words only
     assert not ACTIVE_MENTION.search(markdown)
     assert "phish.example" not in markdown
-    complaints = markdown.split(f"## {SECTIONS['top-complaints']}")[1].split("\n## ")[0]
+    complaints = markdown.split("## 热门投诉")[1].split("\n## ")[0]
     rows = [line for line in complaints.splitlines() if line.startswith("|")]
     assert len(rows) == 7 and all(row.count("|") == 8 for row in rows)  # no cell broke out

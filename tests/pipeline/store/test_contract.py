@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,6 +11,7 @@ from pipeline.exceptions import RecordConflict
 from pipeline.models import Complaint, Post, Sentiment
 from pipeline.store.base import Store, TrendBucket, UpsertCounts
 from pipeline.store.records import NEW, update_record
+from pipeline.store.sqlite import SQLiteStore
 from tests.conftest import make_post
 
 T0 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -106,6 +108,66 @@ def test_trends_count_per_bucket_and_dimension(store: Store) -> None:
     assert TrendBucket(T0 + timedelta(hours=1), "蒙牛", "service", 1) in by_category
 
 
+def _at(number: int, created_at: str) -> Post:
+    return Post.from_dict(make_post(id=f"weibo:{number}", brand="蒙牛", created_at=created_at))
+
+
+def _starts(buckets: list[TrendBucket]) -> list[tuple[str, int]]:
+    return [(bucket.start.isoformat(), bucket.count) for bucket in buckets]
+
+
+def test_daily_trends_run_from_midnight_in_shanghai_by_default(store: Store) -> None:
+    store.upsert_posts(
+        [
+            _at(1, "2026-11-21T23:30:00+08:00"),
+            _at(2, "2026-11-22T07:30:00+08:00"),  # 21 Nov in UTC, the same Shanghai day as 09:00
+            _at(3, "2026-11-22T09:00:00+08:00"),
+        ]
+    )
+    days = store.trends(
+        brand="蒙牛", since=T0 - timedelta(days=2), until=T0 + timedelta(days=1), interval=timedelta(days=1)
+    )
+    assert _starts(days) == [("2026-11-21T00:00:00+08:00", 1), ("2026-11-22T00:00:00+08:00", 2)]
+
+
+def test_hourly_trends_follow_local_hours_in_a_half_hour_zone(store: Store) -> None:
+    store.upsert_posts(
+        [
+            _at(1, "2026-11-22T10:10:00+05:30"),
+            _at(2, "2026-11-22T10:50:00+05:30"),
+            _at(3, "2026-11-22T11:05:00+05:30"),
+        ]
+    )
+    hours = store.trends(
+        brand="蒙牛", since=T0, until=T0 + timedelta(hours=6), interval=timedelta(hours=1), tz=ZoneInfo("Asia/Kolkata")
+    )
+    assert _starts(hours) == [("2026-11-22T10:00:00+05:30", 2), ("2026-11-22T11:00:00+05:30", 1)]
+
+
+def test_trend_buckets_across_daylight_saving_changes_keep_the_local_calendar(store: Store) -> None:
+    store.upsert_posts(
+        [
+            _at(1, "2026-03-08T00:30:00-05:00"),  # New York springs forward at 02:00: a 23-hour day
+            _at(2, "2026-03-08T23:30:00-04:00"),
+            _at(3, "2026-11-01T01:30:00-04:00"),  # and falls back at 02:00: 01:00-02:00 happens twice
+            _at(4, "2026-11-01T01:30:00-05:00"),
+            _at(5, "2026-11-01T23:30:00-05:00"),
+        ]
+    )
+    window = {"since": datetime(2026, 3, 1, tzinfo=UTC), "until": datetime(2026, 12, 1, tzinfo=UTC)}
+    new_york = ZoneInfo("America/New_York")
+    days = store.trends(brand="蒙牛", interval=timedelta(days=1), tz=new_york, **window)
+    assert _starts(days) == [("2026-03-08T00:00:00-05:00", 2), ("2026-11-01T00:00:00-04:00", 3)]
+    hours = store.trends(brand="蒙牛", interval=timedelta(hours=1), tz=new_york, **window)
+    assert _starts(hours) == [
+        ("2026-03-08T00:00:00-05:00", 1),
+        ("2026-03-08T23:00:00-04:00", 1),
+        ("2026-11-01T01:00:00-04:00", 1),
+        ("2026-11-01T01:00:00-05:00", 1),
+        ("2026-11-01T23:00:00-05:00", 1),
+    ]
+
+
 def test_top_posts_rank_negative_posts_by_spread(store: Store) -> None:
     store.upsert_posts(
         [
@@ -172,3 +234,14 @@ def test_update_record_re_applies_a_change_after_a_conflict(store: Store) -> Non
     assert calls == ["open", "acknowledged"]
     assert stored is not None and stored.doc == {"status": "acknowledged", "seen": 1}
     assert store.get_record("incident", "inc-1") == {"status": "acknowledged", "seen": 1}
+
+
+def test_posts_added_since_a_cursor_include_new_posts_not_updates(store: Store) -> None:
+    store.upsert_posts([_post(1), _post(2)])
+    cursor = store.added_cursor()
+    store.upsert_posts([_post(3), _post(1, metrics={"reposts": 99})])  # one new post, one update
+    added, after = store.posts_added_since(cursor)
+    assert "weibo:3" in {post.id for post in added}
+    if isinstance(store, SQLiteStore):  # exact; Elasticsearch reads again a little before the cursor
+        assert [post.id for post in added] == ["weibo:3"]
+        assert store.posts_added_since(after) == ([], after)

@@ -14,12 +14,13 @@ from pipeline.exceptions import ConfigError, RecordConflict, StoreError
 from pipeline.models import Post
 from pipeline.store.base import MetricSnapshot, TrendBucket, UpsertCounts
 from pipeline.store.elasticsearch import ElasticsearchStore
-from pipeline.store.es_mappings import post_document
+from pipeline.store.es_mappings import POST_PROPERTIES, post_document
 from pipeline.store.records import NEW
 from tests.conftest import make_post
 from tests.pipeline.store.es_fake import FakeElasticsearch, Recorded, bulk_items, default_responder
 
 T0 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+WRITTEN = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # the store's clock in these tests
 
 
 @pytest.fixture
@@ -35,7 +36,9 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def store(fake: FakeElasticsearch, sleeps: list[float]) -> Iterator[ElasticsearchStore]:
-    es_store = ElasticsearchStore(fake.client(), prefix="yuqing", backoff_s=0.5, sleep=sleeps.append)
+    es_store = ElasticsearchStore(
+        fake.client(), prefix="yuqing", backoff_s=0.5, sleep=sleeps.append, clock=lambda: WRITTEN
+    )
     yield es_store
     es_store.close()
 
@@ -52,7 +55,7 @@ def _stored(post: Post, seq_no: int = 7) -> dict[str, Any]:
         "_seq_no": seq_no,
         "_primary_term": 1,
         "found": True,
-        "_source": post_document(post, first_seen=seen, last_seen=seen),
+        "_source": post_document(post, first_seen=seen, last_seen=seen, indexed_at=seen),
     }
 
 
@@ -69,9 +72,13 @@ def test_init_creates_policies_templates_stream_and_alias_and_is_idempotent(
         ("PUT", "/_index_template/yuqing-records"),
         ("PUT", "/_index_template/yuqing-records-incident"),
         ("PUT", "/_data_stream/yuqing-snapshots"),
+        ("PUT", "/yuqing-posts-*/_mapping"),
         ("PUT", f"/{month}"),
     ]
     assert fake.requests[2].json()["template"]["aliases"] == {"yuqing-posts": {}}
+    # Fields added since older monthly indices were made reach them too (their mapping is strict).
+    assert fake.requests[7].json() == {"properties": POST_PROPERTIES}
+    assert fake.requests[7].query["allow_no_indices"] == "true"
     assert done[-1] == f"index {month} (alias yuqing-posts)"
 
     def already_there(request: Recorded) -> tuple[int, Any]:
@@ -100,7 +107,8 @@ def test_upsert_of_new_posts_creates_them_in_their_month_and_snapshots(
     post_bulk, snapshot_bulk = fake.calls("/_bulk")
     lines = post_bulk.ndjson()
     assert lines[0] == {"create": {"_id": "weibo:1", "_index": "yuqing-posts-2026.11"}}
-    assert lines[1] == post_document(posts[0], first_seen=posts[0].fetched_at, last_seen=posts[0].fetched_at)  # type: ignore[arg-type]
+    seen = posts[0].fetched_at
+    assert lines[1] == post_document(posts[0], first_seen=seen, last_seen=seen, indexed_at=WRITTEN)  # type: ignore[arg-type]
     assert lines[2] == {"create": {"_id": "weibo:2", "_index": "yuqing-posts-2026.12"}}
     assert snapshot_bulk.ndjson() == [
         {"create": {"_id": "weibo:1@2026-11-22T02:07:12+00:00", "_index": "yuqing-snapshots"}},
@@ -140,6 +148,7 @@ def test_update_uses_optimistic_concurrency_keeps_first_seen_and_bigger_metrics(
     }
     assert (source["reposts"], source["comments"]) == (80, 9)  # a stale repost count never wins
     assert source["first_seen"] == "2026-11-22T10:07:12+08:00"
+    assert source["indexed_at"] == "2026-11-22T10:07:12+08:00"  # when it was first written, kept
     assert source["last_seen"] == observed.isoformat()
     assert snapshot_bulk.ndjson()[1]["reposts"] == 80
 
@@ -265,6 +274,9 @@ def test_reads_parse_canned_responses(fake: FakeElasticsearch, store: Elasticsea
     assert trends == [TrendBucket(T0, "蒙牛", "negative", 2), TrendBucket(T0, "蒙牛", "positive", 1)]
     trend_requests = [r.json() for r in fake.calls("/yuqing-posts/_search")]
     assert trend_requests[1]["aggs"]["trend"]["composite"]["after"] == {"start": start_ms}
+    histogram = trend_requests[0]["aggs"]["trend"]["composite"]["sources"][0]["start"]["date_histogram"]
+    assert histogram == {"field": "created_at", "fixed_interval": "3600s", "time_zone": "Asia/Shanghai"}
+    assert trends[0].start.isoformat() == "2026-11-22T10:00:00+08:00"
     assert store.get_post("weibo:1") == post
     assert store.top_posts(brand="蒙牛") == [post]
     assert store.search("异物") == [post]
@@ -407,3 +419,33 @@ def test_a_ca_certificate_needs_https(tmp_path: Any) -> None:
     secure = ElasticsearchStore.from_settings(ElasticsearchSettings(url="https://127.0.0.1:9200", ca_certs=ca))
     assert secure.names.posts_alias == "yuqing-posts"
     secure.close()
+
+
+def test_posts_added_since_read_from_a_while_before_the_cursor_in_write_order(
+    fake: FakeElasticsearch, store: ElasticsearchStore
+) -> None:
+    posts = [_post(1), _post(2)]
+
+    def answers(request: Recorded) -> tuple[int, Any]:
+        if request.path.endswith("/_search") and request.json()["size"] == 1:
+            return 200, {"hits": {"hits": [{"_source": {"indexed_at": "2026-11-22T10:30:00+08:00"}}]}}
+        if request.path.endswith("/_search"):
+            hits = [{"_source": _stored(post)["_source"], "sort": [1, post.id]} for post in posts]
+            hits[-1]["_source"]["indexed_at"] = "2026-11-22T10:31:00+08:00"
+            return 200, {"hits": {"hits": hits}}
+        return default_responder(request)
+
+    fake.responder = answers
+    cursor = store.added_cursor()
+    assert cursor == "2026-11-22T10:30:00+08:00"
+    assert fake.requests[-1].json() == {
+        "sort": [{"indexed_at": {"order": "desc"}}],
+        "_source": ["indexed_at"],
+        "size": 1,
+        "track_total_hits": False,
+    }
+    added, after = store.posts_added_since(cursor)
+    assert [post.id for post in added] == ["weibo:1", "weibo:2"] and after == "2026-11-22T10:31:00+08:00"
+    body = fake.calls("_search")[-1].json()
+    assert body["query"] == {"bool": {"filter": [{"range": {"indexed_at": {"gte": "2026-11-22T10:28:00+08:00"}}}]}}
+    assert body["sort"] == [{"indexed_at": {"order": "asc"}}, {"post_id": {"order": "asc"}}]

@@ -108,7 +108,7 @@ def test_ilm_policies() -> None:
 
 def test_post_document_flattens_enrichment_and_keeps_the_contract() -> None:
     post = _enriched_post()
-    document = post_document(post, first_seen=SEEN, last_seen=SEEN)
+    document = post_document(post, first_seen=SEEN, last_seen=SEEN, indexed_at=SEEN)
     assert set(document) == set(POST_PROPERTIES)  # a strict mapping rejects any other field
     assert document["post"] == post.to_dict()
     assert Post.from_dict(document["post"]) == post
@@ -138,7 +138,7 @@ def test_post_document_flattens_enrichment_and_keeps_the_contract() -> None:
 
 
 def test_unscored_post_has_null_enrichment_fields() -> None:
-    document = post_document(Post.from_dict(make_post()), first_seen=SEEN, last_seen=SEEN)
+    document = post_document(Post.from_dict(make_post()), first_seen=SEEN, last_seen=SEEN, indexed_at=SEEN)
     assert [document[key] for key in ("sentiment_label", "severity_label", "category", "region")] == [None] * 4
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pipeline.store import es_queries
 from pipeline.store.base import TrendBucket
@@ -22,7 +23,15 @@ def test_trend_query_is_a_composite_of_time_brand_and_dimension() -> None:
             "trend": {
                 "composite": {
                     "sources": [
-                        {"start": {"date_histogram": {"field": "created_at", "fixed_interval": "3600s"}}},
+                        {
+                            "start": {
+                                "date_histogram": {
+                                    "field": "created_at",
+                                    "fixed_interval": "3600s",
+                                    "time_zone": "Asia/Shanghai",
+                                }
+                            }
+                        },
                         {"brand": {"terms": {"field": "brand", "missing_bucket": True}}},
                         {"key": {"terms": {"field": "severity_label", "missing_bucket": True}}},
                     ],
@@ -48,6 +57,14 @@ def test_trend_query_without_breakdown_pages_with_after_key() -> None:
     assert search.to_dict()["query"] == {"bool": {"filter": [WINDOW]}}
 
 
+def test_trend_days_are_counted_in_the_given_time_zone() -> None:
+    search = es_queries.trend_buckets(
+        None, "p", brand=None, since=T0, until=T1, interval=timedelta(days=1), tz=ZoneInfo("Asia/Kolkata")
+    )
+    histogram = search.to_dict()["aggs"]["trend"]["composite"]["sources"][0]["start"]["date_histogram"]
+    assert histogram == {"field": "created_at", "fixed_interval": "86400s", "time_zone": "Asia/Kolkata"}
+
+
 def test_parse_trend_buckets_names_missing_values() -> None:
     start_ms = int(T0.timestamp() * 1000)
     buckets = [
@@ -58,6 +75,8 @@ def test_parse_trend_buckets_names_missing_values() -> None:
         TrendBucket(T0, "蒙牛", "unscored", 2),
         TrendBucket(T0, "", "all", 1),
     ]
+    [kolkata] = es_queries.parse_trend_buckets(buckets[:1], ZoneInfo("Asia/Kolkata"))
+    assert kolkata.start.isoformat() == "2026-11-22T07:30:00+05:30"  # the same instant, told in that zone
 
 
 def test_full_text_requires_every_segmented_word() -> None:

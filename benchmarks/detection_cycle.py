@@ -2,7 +2,7 @@
 
 Builds SQLite stores of 250k, 500k and 1M enriched posts (about 36,000 a day, so 7, 14 and 28 days; about a
 third are reposts of cascades, 40 % of the originals negative or complaints, six brands), then times
-`pipeline.detect.monitor.run_cycle` at the end of each store's time span (no channel configured: detection and
+`pipeline.tasks.spread_tracker.run_cycle` at the end of each store's time span (no channel configured: detection and
 incident fusion only), five cycles each after one warm-up. Baselines in the same run: `count_posts` and reading
 every post of the detection window as whole documents (`iter_posts`), the way a cycle used to read them.
 
@@ -99,8 +99,9 @@ def measure(path: Path, count: int, folder: Path, cycles: int = 5) -> dict[str, 
     minutes apart, each after the posts of those five minutes (180) were stored, as in production."""
     from pipeline.config import Settings
     from pipeline.detect.engine import detection_config
-    from pipeline.detect.monitor import detection_window, run_cycle
+    from pipeline.detect.incremental import detection_window
     from pipeline.store.memory import InMemoryRecords
+    from pipeline.tasks.spread_tracker import run_cycle
 
     working = folder / "working.db"  # a copy: the cycles add posts, and the built store is reused next run
     shutil.copyfile(path, working)

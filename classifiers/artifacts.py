@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,12 +49,22 @@ def model_dir_for(data_dir: Path | None) -> Path:
     return bundled_dir()
 
 
-def save_model(model: Any, card: dict[str, Any], directory: Path, name: str) -> Path:
-    import skops.io
+@contextmanager
+def _quiet_skops() -> Iterator[None]:
+    """skops finds a type's module by asking every loaded module for it (on import, on dump and on load); inside
+    Airflow each ask of a deprecated Airflow attribute warns: about a thousand log lines per task."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"skops\.io\._utils")
+        yield
 
+
+def save_model(model: Any, card: dict[str, Any], directory: Path, name: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.skops"
-    skops.io.dump(model, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    with _quiet_skops():
+        import skops.io
+
+        skops.io.dump(model, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     _write_card({**card, "file": path.name, "size_bytes": path.stat().st_size}, directory, name)
     return path
 
@@ -70,17 +83,18 @@ def record_metrics(directory: Path, metrics: dict[str, dict[str, float]]) -> Non
 
 def load_model(directory: Path, name: str) -> Any:
     """Rebuild one model from its skops file, refusing any type outside `TRUSTED_PREFIXES`."""
-    import skops.io
-
     path = directory / f"{name}.skops"
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
     try:
-        untrusted = skops.io.get_untrusted_types(file=path)
-        refused = [name for name in untrusted if not name.startswith(TRUSTED_PREFIXES)]
-        if refused:
-            raise ModelError(f"{path}: refusing to load untrusted types {', '.join(refused)}")
-        return skops.io.load(path, trusted=untrusted)
+        with _quiet_skops():
+            import skops.io
+
+            untrusted = skops.io.get_untrusted_types(file=path)
+            refused = [name for name in untrusted if not name.startswith(TRUSTED_PREFIXES)]
+            if refused:
+                raise ModelError(f"{path}: refusing to load untrusted types {', '.join(refused)}")
+            return skops.io.load(path, trusted=untrusted)
     except ModelError:
         raise
     except Exception as exc:  # skops raises many types (zip, json, attribute errors) for a bad file

@@ -50,9 +50,13 @@ class ComplaintExample:
     category: str
 
 
+class CorpusMissing(ConfigError):
+    """A corpus file is not where the settings say (no corpora on this machine, or the wrong folder)."""
+
+
 def _require(path: Path) -> Path:
     if not path.exists():
-        raise ConfigError(f"corpus file not found: {path} (set YUQING_CORPORA_DIR or pass --data-dir)")
+        raise CorpusMissing(f"corpus file not found: {path} (set YUQING_CORPORA_DIR or pass --data-dir)")
     return path
 
 

@@ -20,20 +20,12 @@ def models_dir(settings: Settings) -> Path:
     return settings.data_dir / "models"
 
 
-def read_feedback(settings: Settings) -> list[dict[str, Any]]:
-    """Analyst corrections recorded with `yuqing feedback add`."""
-    from pipeline.store import open_store
-
-    store = open_store(settings)
-    try:
-        return store.list_records("feedback")
-    finally:
-        store.close()
-
-
-def train_candidate(settings: Settings, config: TrainConfig | None = None) -> str:
-    """Train a new version under `<data_dir>/models/<version>` (not yet evaluated nor promoted)."""
-    feedback = read_feedback(settings)
+def train_candidate(
+    settings: Settings, config: TrainConfig | None = None, feedback: list[dict[str, Any]] | None = None
+) -> str:
+    """Train a new version under `<data_dir>/models/<version>` (not yet evaluated nor promoted), with the analyst
+    corrections given (as `yuqing feedback add` stores them)."""
+    feedback = feedback or []
     logger.info("retraining with %d analyst corrections", len(feedback))
     out_dir = models_dir(settings) / new_version()
     run_training(settings.corpora_dir, out_dir, config or TrainConfig(), feedback=feedback, evaluate=False)

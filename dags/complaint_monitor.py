@@ -1,9 +1,13 @@
 """
 ### Complaint monitor
 
-Every 15 minutes, for each brand of the watchlist (mapped): **collect** its new posts from the configured
-sources (the JSONL inbox, Weibo search, m.weibo.cn, Mastodon), **enrich** them (sentiment, complaint,
-severity, category) and **store** them (upsert by post id, so a retried task changes nothing).
+Every 3 minutes (`YUQING_SCHEDULES__COMPLAINT_MONITOR`), for each brand of the watchlist (mapped): **collect**
+its new posts from the configured sources (the JSONL inbox, Weibo search, m.weibo.cn, Mastodon), **enrich**
+them (sentiment, complaint, severity, category) and **store** them (upsert by post id, so a retried task
+changes nothing).
+
+A store that added posts updates the `yuqing_posts` asset, which starts the spread tracker at once: a new
+crisis is detected within a minute of being collected, not at the tracker's next slot.
 
 Tasks exchange paths of small JSONL batch files, never the posts themselves. Requests to Weibo go through
 the `weibo_requests` pool, which caps how many collect tasks talk to Weibo at once; the polite per-request
@@ -15,9 +19,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from pipeline.tasks import POSTS_ASSET, dag_schedule
 
 WEIBO_POOL = "weibo_requests"
+SCHEDULE, TIMEZONE = dag_schedule("complaint_monitor")
 
 default_args = {
     "retries": 3,
@@ -29,8 +37,8 @@ default_args = {
 
 @dag(
     dag_id="complaint_monitor",
-    schedule="*/15 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    schedule=SCHEDULE,
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
@@ -40,15 +48,15 @@ default_args = {
 def complaint_monitor() -> None:
     @task
     def list_brands() -> list[str]:
-        from pipeline.cycle import brand_names
         from pipeline.tasks import task_settings
+        from pipeline.tasks.complaint_monitor import brand_names
 
         return brand_names(task_settings())
 
     @task(pool=WEIBO_POOL, map_index_template="{{ brand_label }}")
     def collect(brand: str) -> str:
-        from pipeline.cycle import collect_batch
         from pipeline.tasks import task_settings
+        from pipeline.tasks.complaint_monitor import collect_batch
 
         context = get_current_context()
         context["brand_label"] = brand  # type: ignore[typeddict-unknown-key]  # readable mapped-task label
@@ -56,17 +64,20 @@ def complaint_monitor() -> None:
 
     @task
     def enrich(collected_path: str) -> str:
-        from pipeline.cycle import enrich_batch
         from pipeline.tasks import task_settings
+        from pipeline.tasks.complaint_monitor import enrich_batch
 
         return enrich_batch(task_settings(), collected_path)
 
-    @task
+    @task(outlets=[Asset(POSTS_ASSET)])
     def store(enriched_path: str) -> dict[str, int]:
-        from pipeline.cycle import store_batch
         from pipeline.tasks import task_settings
+        from pipeline.tasks.complaint_monitor import store_batch
 
-        return store_batch(task_settings(), enriched_path)
+        counts = store_batch(task_settings(), enriched_path)
+        if not counts["inserted"]:
+            raise AirflowSkipException(f"no new posts ({counts}): the spread tracker is not started")
+        return counts
 
     store.expand(enriched_path=enrich.expand(collected_path=collect.expand(brand=list_brands())))
 

@@ -1,11 +1,12 @@
 """
 ### Retrain classifiers
 
-Weekly (Monday 03:00 Asia/Shanghai): **train** a candidate version of the sentiment and complaint models on
-the corpora (`YUQING_CORPORA_DIR`) plus the analyst corrections stored with `yuqing feedback add`,
-**evaluate** it on every reporting test split, and **promote** it (`<data_dir>/models/CURRENT`) only when
-it is not worse than the current version on any evaluation set; otherwise the current version stays and
-the promote task's result says which sets got worse.
+Weekly (Monday 03:00, `YUQING_SCHEDULES__RETRAIN_CLASSIFIERS`): **train** a candidate version of the sentiment
+and complaint models on the corpora (`YUQING_CORPORA_DIR`) plus the analyst corrections stored with `yuqing
+feedback add`, **evaluate** it on every reporting test split, and **promote** it (`<data_dir>/models/CURRENT`)
+only when it is not worse than the current version on any evaluation set; otherwise the current version stays
+and the promote task's result says which sets got worse. Without corpora on the machine the run is skipped
+with one line saying so.
 
 Params `limit`, `char_bits` and `word_bits` make a quick run possible (e.g. `{"limit": 200,
 "char_bits": 12, "word_bits": 10}` trains in seconds; such a candidate is normally not promoted).
@@ -18,6 +19,11 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from pipeline.tasks import dag_schedule
+
+SCHEDULE, TIMEZONE = dag_schedule("retrain_classifiers")
 
 default_args = {
     "retries": 2,
@@ -27,8 +33,8 @@ default_args = {
 
 @dag(
     dag_id="retrain_classifiers",
-    schedule="0 3 * * 1",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    schedule=SCHEDULE,
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
@@ -43,25 +49,28 @@ default_args = {
 def retrain_classifiers() -> None:
     @task
     def train() -> str:
-        from classifiers.retrain import train_candidate
         from classifiers.train import TrainConfig
         from pipeline.tasks import task_settings
+        from pipeline.tasks.retrain_classifiers import CorporaAbsent, train
 
         params = get_current_context()["params"]
         config = TrainConfig(limit=params["limit"], char_bits=params["char_bits"], word_bits=params["word_bits"])
-        return train_candidate(task_settings(), config)
+        try:
+            return train(task_settings(), config)
+        except CorporaAbsent as exc:
+            raise AirflowSkipException(str(exc)) from None
 
     @task
     def evaluate(candidate: str) -> dict[str, Any]:
-        from classifiers.retrain import evaluate_candidate
         from pipeline.tasks import task_settings
+        from pipeline.tasks.retrain_classifiers import evaluate_candidate
 
         return evaluate_candidate(task_settings(), candidate, limit=get_current_context()["params"]["limit"])
 
     @task
     def promote(candidate: str, metrics: dict[str, Any]) -> dict[str, Any]:
-        from classifiers.retrain import promote_candidate
         from pipeline.tasks import task_settings
+        from pipeline.tasks.retrain_classifiers import promote_candidate
 
         return promote_candidate(task_settings(), candidate)
 

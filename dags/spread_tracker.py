@@ -1,12 +1,16 @@
 """
 ### Spread tracker
 
-Every 5 minutes: **refresh** the repost timelines of the root posts worth following (negative, complaints,
-big accounts, fast movers), then **detect** spreading negative mentions (per-root cascade prediction and
-per-brand surge tests), fuse hits into incidents and **notify** the routes of the watchlist.
+Every 5 minutes (`YUQING_SCHEDULES__SPREAD_TRACKER`) and whenever the complaint monitor has stored new posts
+(the `yuqing_posts` asset): **detect** spreading negative mentions (per-root cascade prediction and per-brand
+surge tests) on what is stored, fuse hits into incidents and **notify** the routes of the watchlist; beside it,
+not before it, **refresh** the repost timelines of the Weibo roots worth following (negative, complaints, big
+accounts, fast movers) within a time budget (`YUQING_WEIBO__REFRESH_BUDGET_S`, 90 s), so that a slow or
+blocked Weibo never delays a page. What the refresh stores is read by the next detection.
 
 Incidents and deliveries live in the store, so a retried or restarted run neither loses nor repeats a page;
-a blocked Weibo source is reported by the refresh task and detection still runs on what is stored.
+the detectors carry their state from run to run and read only the posts stored since. A blocked or failing
+source is noted as source health (`yuqing sources`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,17 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+
+from pipeline.tasks import POSTS_ASSET, dag_schedule
 
 WEIBO_POOL = "weibo_requests"  # shared with complaint_monitor: caps concurrent Weibo requests
+CRON, TIMEZONE = dag_schedule("spread_tracker")
+SCHEDULE = (
+    AssetOrTimeSchedule(timetable=CronTriggerTimetable(CRON, timezone=TIMEZONE), assets=[Asset(POSTS_ASSET)])
+    if CRON
+    else [Asset(POSTS_ASSET)]
+)
 
 default_args = {
     "retries": 2,
@@ -29,8 +41,8 @@ default_args = {
 
 @dag(
     dag_id="spread_tracker",
-    schedule="*/5 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    schedule=SCHEDULE,
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
@@ -38,21 +50,22 @@ default_args = {
     doc_md=__doc__,
 )
 def spread_tracker() -> None:
-    @task(pool=WEIBO_POOL)
-    def refresh_cascades() -> dict[str, Any]:
-        from pipeline.detect.monitor import refresh_step
-        from pipeline.tasks import task_settings
-
-        return refresh_step(task_settings(), pendulum.now("UTC"))
-
     @task
-    def detect_and_notify(refresh: dict[str, Any]) -> dict[str, Any]:
-        from pipeline.detect.monitor import detect_step
+    def detect_and_notify() -> dict[str, Any]:
         from pipeline.tasks import task_settings
+        from pipeline.tasks.spread_tracker import detect_step
 
         return detect_step(task_settings(), pendulum.now("UTC"))
 
-    detect_and_notify(refresh_cascades())  # type: ignore[arg-type]  # XComArg resolves at run time
+    @task(pool=WEIBO_POOL)
+    def refresh_cascades() -> dict[str, Any]:
+        from pipeline.tasks import task_settings
+        from pipeline.tasks.spread_tracker import refresh_step
+
+        return refresh_step(task_settings(), pendulum.now("UTC"))
+
+    detect_and_notify()
+    refresh_cascades()  # independent of detection: never delays a page
 
 
 dag_object = spread_tracker()

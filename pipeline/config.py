@@ -49,6 +49,8 @@ class WeiboSettings(BaseModel):
     backoff_s: float = Field(60.0, ge=0)  # first wait after a rate limit; doubles, capped below
     max_backoff_s: float = Field(1800.0, ge=0)
     max_requests_per_run: int = Field(300, ge=1)
+    # Seconds one spread-tracker run may spend fetching repost timelines; roots left over wait for the next run.
+    refresh_budget_s: float = Field(90.0, gt=0)
     overlap_minutes: int = Field(30, ge=0)  # incremental windows re-ask this much of the previous one
     user_agent: str = (
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -81,6 +83,27 @@ class ElasticsearchSettings(BaseModel):
     ca_certs: Path | None = None
     index_prefix: str = "yuqing"
     request_timeout_s: float = 30.0
+
+
+class ScheduleSettings(BaseModel):
+    """When the DAGs run: cron expressions in `Settings.timezone` (`YUQING_SCHEDULES__COMPLAINT_MONITOR=...`),
+    read when the DAG files are parsed. "never" leaves a DAG to manual runs. The spread tracker also runs as
+    soon as the complaint monitor has stored new posts, so a crisis does not wait for its next slot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    complaint_monitor: str = "*/3 * * * *"
+    spread_tracker: str = "*/5 * * * *"
+    daily_briefing: str = "30 8 * * *"
+    retrain_classifiers: str = "0 3 * * 1"
+
+    @field_validator("*")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        # The shape only; Airflow checks each field when it parses the DAG.
+        if value != "never" and not value.startswith("@") and len(value.split()) != 5:
+            raise ValueError(f"not a cron expression: {value!r} (five fields, e.g. '*/5 * * * *', or 'never')")
+        return value
 
 
 class DetectionSettings(BaseModel):
@@ -116,6 +139,7 @@ class Settings(BaseSettings):
     mastodon: MastodonSettings = MastodonSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
     detection: DetectionSettings = DetectionSettings()
+    schedules: ScheduleSettings = ScheduleSettings()
     language: Literal["zh", "en"] = "zh"  # of alerts, incident reasons and the daily briefing
     # IANA name of the zone whose calendar days and hours the trends, search output and briefings use.
     timezone: str = "Asia/Shanghai"

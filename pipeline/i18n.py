@@ -210,6 +210,20 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "briefing.chart.volume": {"zh": "每日声量与负面占比", "en": "daily volume and negative share"},
     "briefing.chart.hourly": {"zh": "每小时声量（按情感）", "en": "mentions per hour by sentiment"},
     "briefing.chart.breakdown": {"zh": "严重程度与类别", "en": "severity and category"},
+    # -- source health (`yuqing sources`) ---------------------------------------------------------------
+    "health.header": {
+        "zh": "品牌\t来源\t状态\t最近成功\t最近错误\t说明",
+        "en": "brand\tsource\tstate\tlast success\tlast error\tdetail",
+    },
+    "health.state.ok": {"zh": "正常", "en": "ok"},
+    "health.state.blocked": {"zh": "被拦截", "en": "blocked"},
+    "health.state.failing": {"zh": "出错", "en": "failing"},
+    "health.state.backing_off": {"zh": "退避中", "en": "backing off"},
+    "health.state.over_budget": {"zh": "超出时间预算", "en": "over budget"},
+    "health.state.never": {"zh": "尚未运行", "en": "never run"},
+    "health.all_brands": {"zh": "全部", "en": "all"},
+    "health.none": {"zh": "从未", "en": "never"},
+    "health.failures": {"zh": "连续失败 {count} 次", "en": "{count} failures in a row"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The data contracts of DESIGN §4: posts, their enrichment, and time helpers.
+"""The data contracts of docs/data-contracts.md: posts, their enrichment, and time helpers.
 
 Posts travel as JSON Lines. `Post.from_dict` is the one place a record is validated: the rules are the
 pydantic schema of `pipeline.schema`; a bad record raises `InvalidRecord` naming the field and the problem,
@@ -118,7 +118,7 @@ class Complaint:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """One microblog post (DESIGN §4). `id` is source-prefixed and the upsert key."""
+    """One microblog post (docs/data-contracts.md). `id` is source-prefixed and the upsert key."""
 
     id: str
     text: str

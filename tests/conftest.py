@@ -39,7 +39,7 @@ def settings(env: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
 
 
 def make_post(**overrides: Any) -> dict[str, Any]:
-    """A valid post record (DESIGN §4) with the given fields replaced."""
+    """A valid post record (docs/data-contracts.md) with the given fields replaced."""
     record: dict[str, Any] = {
         "id": "weibo:4978123456789012",
         "source": "weibo",

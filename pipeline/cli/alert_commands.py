@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.cli.common import Progress, parse_duration, report_bad_lines
 from pipeline.config import Settings, Watchlist, load_watchlist
 from pipeline.exceptions import ConfigError
-from pipeline.i18n import reason_of
+from pipeline.i18n import reason_of, term
 from pipeline.jsonl import atomic_writer, read_posts
 from pipeline.models import SHANGHAI, Post, format_time
 
@@ -168,10 +168,13 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     incidents.sort(key=lambda doc: str(doc.get("opened_at")), reverse=True)
     if not incidents:
         print("no incidents")
+    language = settings.language
     for doc in incidents:
+        status = term("status", doc["status"], language) or doc["status"]
+        kind = term("kind", doc["kind"], language) or doc["kind"]
         print(
-            f"{doc['incident_id']}  {doc['status']:<12} {doc['priority']}  {doc['kind']:<7} {doc['brand']}  "
-            f"opened {doc['opened_at']}  {reason_of(doc, settings.language)[:80]}"
+            f"{doc['incident_id']}  {status:<12} {doc['priority']}  {kind:<7} {doc['brand']}  "
+            f"{doc['opened_at']}  {reason_of(doc, language)[:80]}"
         )
     return 0
 

@@ -22,6 +22,11 @@ EXIT_FAILED = 1
 
 
 def register(commands: Any) -> None:
+    register_collect(commands)
+    register_sources(commands)
+
+
+def register_collect(commands: Any) -> None:
     parser = commands.add_parser("collect", help="collect posts for a keyword from Weibo or Mastodon")
     parser.add_argument("--source", choices=SOURCE_NAMES, required=True)
     parser.add_argument("--keyword", required=True, help="search keyword (a Mastodon hashtag without #)")
@@ -80,4 +85,46 @@ def run_collect(args: argparse.Namespace, settings: Settings) -> int:
         kinds = ", ".join(sorted(summary.failed))
         print(f"collect: FAILED ({kinds}): results are incomplete, not empty", file=sys.stderr)
         return EXIT_FAILED
+    return 0
+
+
+def register_sources(commands: Any) -> None:
+    parser = commands.add_parser(
+        "sources", help="health of each brand's sources: last success, last error, backing off or blocked"
+    )
+    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], help="default: YUQING_STORE")
+    parser.set_defaults(handler=run_sources)
+
+
+def run_sources(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per configured (brand, source), and the cascade refresh; tab-separated."""
+    from pipeline.i18n import message
+    from pipeline.sources.health import ANY_BRAND, health_key, list_health
+    from pipeline.store import open_store
+
+    store = open_store(settings, args.store)
+    try:
+        records = {health_key(doc["brand"], doc["source"]): doc for doc in list_health(store)}
+    finally:
+        store.close()
+    language = settings.language
+    rows = [
+        (brand.name, source)
+        for brand in settings.watchlist_config.brands
+        for source in brand.sources
+        if source != "jsonl"  # the inbox is read, not collected: nothing to go wrong but the file itself
+    ]
+    rows += [(doc["brand"], doc["source"]) for key, doc in records.items() if (doc["brand"], doc["source"]) not in rows]
+    print(message("health.header", language))
+    for brand, source in rows:
+        doc = records.get(health_key(brand, source), {})
+        state = message(f"health.state.{doc.get('state', 'never')}", language)
+        never = message("health.none", language)
+        detail = [doc.get("last_error") or "", doc.get("note") or ""]
+        if int(doc.get("failures_in_a_row") or 0) > 1:
+            detail.append(message("health.failures", language, count=int(doc["failures_in_a_row"])))
+        shown_brand = message("health.all_brands", language) if brand == ANY_BRAND else brand
+        cells = [shown_brand, source, state, doc.get("last_success_at") or never, doc.get("last_error_at") or never]
+        cells.append(" ".join(part for part in detail if part).replace("\t", " ").replace("\n", " "))
+        print("\t".join(cells))
     return 0

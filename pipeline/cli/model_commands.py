@@ -46,14 +46,14 @@ def _progress(message: str) -> None:
 
 
 def run_train(args: argparse.Namespace, settings: Settings) -> int:
-    from classifiers.retrain import read_feedback
     from classifiers.train import TrainConfig, new_version, run_training
+    from pipeline.tasks.retrain_classifiers import analyst_feedback
 
     data_dir = args.data_dir or settings.corpora_dir
     if not data_dir.is_dir():
         raise ConfigError(f"corpora folder not found: {data_dir} (pass --data-dir or set YUQING_CORPORA_DIR)")
     out_dir = args.out or settings.data_dir / "models" / new_version()
-    feedback = read_feedback(settings) if args.with_feedback else []
+    feedback = analyst_feedback(settings) if args.with_feedback else []
     run_training(data_dir, out_dir, TrainConfig(limit=args.limit), feedback=feedback, progress=_progress)
     print(out_dir)
     return 0

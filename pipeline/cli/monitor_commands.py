@@ -23,7 +23,7 @@ def register(commands: Any) -> None:
 
 
 def run_monitor(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.detect.monitor import run_cycle
+    from pipeline.tasks.spread_tracker import run_cycle
 
     every = parse_duration(args.every).total_seconds()
     while True:

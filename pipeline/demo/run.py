@@ -52,14 +52,17 @@ def run_demo(settings: Settings, out: TextIO, progress: Callable[[str], None]) -
         posts = list(store.iter_posts(since=DAY, until=DAY + timedelta(days=1)))
         print_volume(posts, watchlist, out)
         print_top_negative(store, out)
-        print_incidents(posts, watchlist, out, progress, settings.language)
+        print_incidents(posts, watchlist, out, progress, settings.language, store)
     finally:
         store.close()
+    database = f"YUQING_DB_PATH={folder / 'demo.db'}"
+    print("\nExplore further (the demo's store holds its posts and incidents):", file=out)
     print(
-        f"\nExplore further: YUQING_DB_PATH={folder / 'demo.db'} yuqing trends --since 2026-11-22T00:00+08:00 "
-        "--until 2026-11-23T00:00+08:00 --by sentiment",
+        f"  {database} yuqing trends --since 2026-11-22T00:00+08:00 --until 2026-11-23T00:00+08:00 --by sentiment",
         file=out,
     )
+    print(f"  {database} yuqing alerts list", file=out)
+    print(f"  {database} yuqing report --brand 蒙牛 --date {DAY:%Y-%m-%d} --out briefing.html", file=out)
     return 0
 
 
@@ -112,13 +115,14 @@ def print_incidents(
     out: TextIO,
     progress: Callable[[str], None],
     language: Language = "zh",
+    store: SQLiteStore | None = None,
 ) -> None:
     """Replay the day through the production detectors on a simulated clock (no real channel is called); the
-    events and reasons are written in `language`."""
+    events and reasons are written in `language`, the incidents into `store` (when given) as a cycle would."""
     from pipeline.detect.backtest import run_backtest
 
     progress("replaying the day through the spread detectors")
-    result = run_backtest(posts, watchlist, language=language)
+    result = run_backtest(posts, watchlist, language=language, store=store)
     print("Early warning: what the on-call team would have received (replayed on a simulated clock)", file=out)
     if not result.notifications:
         print("  no incident", file=out)

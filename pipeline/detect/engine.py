@@ -1,7 +1,8 @@
 """One detection cycle at time `now`: feed posts to A1/A2, fuse their hits into incidents (A3).
 
-The same `DetectionEngine` runs in production (`pipeline.detect.monitor`, rebuilt from the store each cycle),
-in `yuqing backtest` (fed in time order on a simulated clock) and in `benchmarks/detection.py`.
+The same `DetectionEngine` runs in production (`pipeline.tasks.spread_tracker`, carried from cycle to cycle by
+`pipeline.detect.incremental`), in `yuqing backtest` (fed in time order on a simulated clock) and in
+`benchmarks/detection.py`.
 """
 
 from __future__ import annotations

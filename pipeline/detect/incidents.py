@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 Status = Literal["open", "acknowledged", "resolved"]
 Event = Literal["opened", "updated", "escalated", "resolved"]
-Notification = dict[str, Any]  # the alert contract of DESIGN §4 plus `event` and `notification_id`
+Notification = dict[str, Any]  # an incident document plus `event` and `notification_id` (docs/data-contracts.md)
 MACHINE = "yuqing"  # the actor of decisions taken by detection, in incident timelines
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
@@ -52,7 +52,7 @@ class IncidentRules:
 
 @dataclass
 class Incident:
-    """One incident; `to_doc` is the alert contract of DESIGN §4 plus the bookkeeping fields.
+    """One incident; `to_doc` is the incident record of docs/data-contracts.md.
 
     Fields are replaced, never changed in place (`self.posts = [...]`, not `self.posts.append(...)`): a
     shallow copy is then a snapshot, which is what `IncidentBook.change` compares a decision against."""

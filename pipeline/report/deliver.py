@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from pipeline.config import Settings
 from pipeline.exceptions import AlertDeliveryError, NotConfigured
@@ -21,17 +22,18 @@ def briefing_brands(settings: Settings) -> list[str]:
 
 
 def send_daily_briefing(settings: Settings, brand: str, day: date | None = None) -> str:
-    """Render the briefing of `brand` for `day` (default: yesterday in Shanghai) and send it to the brand's
+    """Render the briefing of `brand` for `day` (default: yesterday in `settings.timezone`) and send it to the brand's
     briefing route; returns the subject. A channel that fails makes the whole call fail (so that the task
     is retried), after every channel has been tried."""
     watchlist = settings.watchlist_config
     route = watchlist.brand(brand).briefing_route
     if route is None:
         raise NotConfigured(f"brand {brand!r} has no briefing_route")
-    report_day = day or briefing_day(datetime.now(UTC))
+    tz = ZoneInfo(settings.timezone)
+    report_day = day or briefing_day(datetime.now(UTC), tz)
     store = open_store(settings)
     try:
-        briefing = build_briefing(store, brand, report_day)
+        briefing = build_briefing(store, brand, report_day, tz=tz)
     finally:
         store.close()
     title = subject(briefing, settings.language)

@@ -25,6 +25,7 @@ from pipeline.models import SHANGHAI, Post, format_time, parse_time
 from pipeline.normalise import BrandMatcher
 from pipeline.sources.base import CollectSummary, RawPage, Source
 from pipeline.sources.blocking import error_kind, is_block
+from pipeline.sources.health import record_health
 from pipeline.sources.mastodon import MastodonSource
 from pipeline.sources.weibo_mobile import WeiboMobileSource
 from pipeline.sources.weibo_search import WeiboSearchSource
@@ -166,7 +167,9 @@ def _collect_one(
     blocked_until = state.get("blocked_until")
     if blocked_until and now < parse_time(blocked_until):
         skipped = CollectResult()
-        skipped.summary.skipped.append(f"{name} (backing off after {state.get('last_block')} until {blocked_until})")
+        why = f"backing off after {state.get('last_block')} until {blocked_until}"
+        skipped.summary.skipped.append(f"{name} ({why})")
+        record_health(store, brand.name, name, now, "backing_off", message=why)
         return skipped
     since, until = _window(state, now, timedelta(minutes=settings.weibo.overlap_minutes))
     state["in_progress"] = {"since": format_time(since), "until": format_time(until)}
@@ -192,7 +195,20 @@ def _collect_one(
         # The window is done: advance, forget the window in progress, reset the backoff.
         state.update(until=format_time(until), in_progress=None, backoff_s=0.0, blocked_until=None, last_block=None)
     store.put_record("checkpoint", key, state)
+    _note_health(settings, store, brand.name, name, now, result)
     return result
+
+
+def _note_health(settings: Settings, store: Store, brand: str, name: str, now: datetime, result: CollectResult) -> None:
+    message = "; ".join(result.summary.messages) or None
+    if result.summary.blocked:
+        if name.startswith("weibo") and settings.weibo_effective.cookie is None:
+            message = f"{message or 'blocked'} (no cookie: set YUQING_WEIBO_COOKIE)"
+        record_health(store, brand, name, now, "blocked", message=message, posts=result.summary.posts)
+    elif result.summary.failed:
+        record_health(store, brand, name, now, "failing", message=message, posts=result.summary.posts)
+    else:
+        record_health(store, brand, name, now, "ok", posts=result.summary.posts)
 
 
 def _window(state: dict[str, Any], now: datetime, overlap: timedelta) -> tuple[datetime, datetime]:

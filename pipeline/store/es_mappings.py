@@ -70,8 +70,8 @@ RECORD_PROPERTIES: dict[str, Any] = {
     "record": {"type": "object", "enabled": False},
 }
 
-# Incidents are shown in Kibana, so their DESIGN §4 fields are typed; anything else a detector adds is kept
-# in _source but not indexed (dynamic: false), and a malformed value cannot make a write fail.
+# Incidents are shown in Kibana, so their contract fields (docs/data-contracts.md) are typed; anything else a
+# detector adds is kept in _source but not indexed (dynamic: false), and a malformed value cannot make a write fail.
 INCIDENT_PROPERTIES: dict[str, Any] = {
     "record_kind": {"type": "keyword"},
     "record_key": {"type": "keyword"},

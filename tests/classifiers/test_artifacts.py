@@ -118,3 +118,22 @@ def test_missing_or_broken_artifact_is_a_model_error(tmp_path: Path) -> None:
     (tmp_path / "sentiment.skops").write_bytes(b"not a zip file")
     with pytest.raises(ModelError, match="cannot load"):
         load_model(tmp_path, "sentiment")
+
+
+def test_loading_inside_airflow_does_not_flood_the_log_with_deprecation_warnings() -> None:
+    """skops looks a type's module up in every loaded module; Airflow's deprecated attributes each warned,
+    1,160 log lines per task that loaded the models."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings\n"
+        "import airflow.sdk, airflow.utils.timezone, airflow.utils.trigger_rule\n"
+        "from classifiers.artifacts import bundled_dir, load_model\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    load_model(bundled_dir(), 'complaint')\n"
+        "print(sum('deprecated' in str(w.message) for w in caught))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -52,3 +53,45 @@ def test_dag_code_does_not_touch_the_metadata_orm() -> None:
     for path in DAGS_DIR.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "airflow.settings" not in text and "airflow.models" not in text, path.name
+
+
+def test_detection_never_waits_on_the_cascade_refresh(dagbag: Any) -> None:
+    """A slow or blocked Weibo delayed the page by up to 42 minutes when detection ran after the refresh."""
+    dag = dagbag.dags["spread_tracker"]
+    assert dag.get_task("detect_and_notify").upstream_task_ids == set()
+    assert dag.get_task("refresh_cascades").pool == "weibo_requests"
+    assert dag.get_task("detect_and_notify").pool == "default_pool"
+
+
+def test_a_store_that_added_posts_starts_the_spread_tracker(dagbag: Any) -> None:
+    from airflow.sdk import Asset
+
+    from pipeline.tasks import POSTS_ASSET
+
+    store = dagbag.dags["complaint_monitor"].get_task("store")
+    assert Asset(POSTS_ASSET) in store.outlets
+    timetable = dagbag.dags["spread_tracker"].timetable
+    assert POSTS_ASSET in repr(timetable.asset_condition)
+    assert timetable.timetable.expression == "*/5 * * * *"  # and every 5 minutes when nothing was stored
+
+
+def test_schedules_come_from_the_settings(tmp_path: Any) -> None:
+    """`YUQING_SCHEDULES__*` (read when the DAG files are parsed), so a test or a quiet deployment can change them."""
+    code = (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('d', {str(DAGS_DIR / 'complaint_monitor.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "print(module.dag_object.timetable.expression)\n"
+        f"spec = importlib.util.spec_from_file_location('r', {str(DAGS_DIR / 'retrain_classifiers.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "print(type(module.dag_object.timetable).__name__)\n"
+    )
+    env = {
+        **os.environ,
+        "YUQING_SCHEDULES__COMPLAINT_MONITOR": "*/7 * * * *",
+        "YUQING_SCHEDULES__RETRAIN_CLASSIFIERS": "never",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True, env=env
+    )
+    assert result.stdout.strip().splitlines()[-2:] == ["*/7 * * * *", "NullTimetable"]

@@ -20,6 +20,7 @@ from tests.pipeline.detect.streams import make_post
 WATCHLIST = """
 brands:
   - name: 蒙牛
+    sources: [weibo-search]
 routes:
   default:
     channels: [pages]

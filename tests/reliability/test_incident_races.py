@@ -54,7 +54,7 @@ def test_an_ack_during_a_cycle_is_not_undone_and_nothing_escalates(deployment: D
     assert ack.returncode == 0 and ack.stdout.strip() == f"{incident['incident_id']}: acknowledged by 王值班"
     _finish(cycle)
     listed = deployment.run("alerts", "list", "--brand", "蒙牛")
-    assert f"{incident['incident_id']}  acknowledged" in listed.stdout
+    assert f"{incident['incident_id']}  已确认" in listed.stdout  # the status, in the default language
     with deployment.store() as store:
         stored = store.get_record("incident", incident["incident_id"])
     assert stored is not None and stored["status"] == "acknowledged" and stored["escalated_at"] is None

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pipeline.cli import main
 from pipeline.config import BrandConfig, Settings, WeiboSettings
 from pipeline.models import SHANGHAI, parse_time
 from pipeline.sources.collect import checkpoint_key, collect, collect_for_brand
+from pipeline.sources.health import list_health, record_health
 from pipeline.sources.weibo_search import WeiboSearchSource
 from pipeline.store.sqlite import SQLiteStore
 from tests.pipeline.sources.conftest import HTML, JSON, fixture_bytes
@@ -186,3 +189,45 @@ def test_persistent_server_error_is_a_failure_not_a_block_and_does_not_advance(
     assert not result.summary.blocked
     checkpoint = store.get_record("checkpoint", checkpoint_key("XX充电宝", "weibo-search")) or {}
     assert "until" not in checkpoint and checkpoint["in_progress"] is not None
+
+
+def test_each_run_leaves_its_source_health_and_yuqing_sources_shows_it(
+    httpserver: HTTPServer,
+    site: Site,
+    base_url: str,
+    quiet_settings: Settings,
+    store: SQLiteStore,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    env: pytest.MonkeyPatch,
+) -> None:
+    site.blocked = True
+    _run(quiet_settings, store, base_url, NOW)
+    _run(quiet_settings, store, base_url, NOW + timedelta(seconds=30))  # backing off: not asked
+    (health,) = list_health(store)
+    assert (health["brand"], health["source"], health["state"]) == ("XX充电宝", "weibo-search", "backing_off")
+    assert "visitor_wall" in health["last_error"] and "YUQING_WEIBO_COOKIE" in health["last_error"]
+    assert "last_success_at" not in health and health["failures_in_a_row"] == 1
+    site.blocked = False
+    _run(quiet_settings, store, base_url, NOW + timedelta(hours=1))
+    (health,) = list_health(store)
+    assert health["state"] == "ok" and health["posts_last_run"] == 9 and health["failures_in_a_row"] == 0
+    assert health["last_error_at"] == "2026-11-22T10:07:00+08:00"  # the last error stays on view
+
+    # The command reads the store the settings name, for the watchlist's brands.
+    database = tmp_path / "yuqing.db"
+    disk = SQLiteStore(database)
+    record_health(disk, "XX充电宝", "weibo-search", NOW, "blocked", message="visitor_wall: 访客验证")
+    disk.close()
+    watchlist = tmp_path / "watchlist.yaml"
+    watchlist.write_text(
+        "brands:\n  - name: XX充电宝\n    sources: [jsonl, weibo-search, mastodon]\n", encoding="utf-8"
+    )
+    env.setenv("YUQING_DB_PATH", str(database))
+    env.setenv("YUQING_WATCHLIST", str(watchlist))
+    assert main(["sources"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[:3] == ["品牌", "来源", "状态"]
+    assert lines[1].split("\t")[:3] == ["XX充电宝", "weibo-search", "被拦截"]
+    assert "visitor_wall: 访客验证" in lines[1]
+    assert lines[2].split("\t")[:3] == ["XX充电宝", "mastodon", "尚未运行"]

@@ -9,20 +9,22 @@ from typing import Any
 import pytest
 
 from pipeline.config import Settings, Watchlist
-from pipeline.detect import monitor
+from pipeline.detect import incremental
 from pipeline.detect.backtest import run_backtest
 from pipeline.detect.engine import DetectionConfig, DetectionEngine
-from pipeline.detect.monitor import refresh_tracked_cascades, run_cycle
 from pipeline.exceptions import LoginRequired, SourceError
 from pipeline.models import Post
+from pipeline.sources.health import list_health
 from pipeline.store.records import RecordStore
 from pipeline.store.sqlite import SQLiteStore
+from pipeline.tasks.spread_tracker import refresh_tracked_cascades, run_cycle
 from tests.pipeline.detect.streams import DAY, demo_day, make_post
 
 WATCHLIST = """
 brands:
   - name: 蒙牛
     route: oncall
+    sources: [weibo-search]
   - name: 伊利
   - name: 小米
   - name: 华为
@@ -103,6 +105,72 @@ def test_refresh_reports_a_block_and_keeps_going_on_other_errors(configured: Set
     store.close()
 
 
+def test_refresh_follows_only_weibo_roots_of_brands_that_collect_from_weibo(configured: Settings) -> None:
+    """小米 reads only the inbox: its roots are not fetched from m.weibo.cn, nor are posts from other sites."""
+    store = SQLiteStore(":memory:")
+    store.upsert_posts(
+        [
+            make_post("weibo:xiaomi", DAY + timedelta(hours=9), brand="小米", negative=True, severity=3),
+            make_post("mastodon:1", DAY + timedelta(hours=9), negative=True, severity=3),
+            make_post("weibo:mengniu", DAY + timedelta(hours=9), negative=True, severity=3),
+        ]
+    )
+    source = _Source({})
+    report = refresh_tracked_cascades(configured, DAY + timedelta(hours=10), store=store, source=source)
+    assert source.asked == ["weibo:mengniu"] and report.tracked == 1
+    store.close()
+
+
+class _SlowSource(_Source):
+    """Each fetch takes 40 s of a fake clock."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def fetch(self, root_id: str, max_pages: int = 5) -> Iterator[Post]:
+        self.now += 40
+        yield from super().fetch(root_id, max_pages)
+
+
+def test_refresh_stops_at_its_time_budget_and_starts_the_next_run_with_the_roots_it_left(
+    configured: Settings, env: pytest.MonkeyPatch
+) -> None:
+    env.setenv("YUQING_WEIBO__REFRESH_BUDGET_S", "100")
+    settings = Settings()
+    store = SQLiteStore(":memory:")
+    roots = [
+        make_post(f"weibo:{k}", DAY + timedelta(hours=9), negative=True, severity=3 if k < 2 else 2) for k in range(5)
+    ]
+    store.upsert_posts(roots)
+    source = _SlowSource()
+    first = refresh_tracked_cascades(
+        settings, DAY + timedelta(hours=10), store=store, source=source, clock=source.clock
+    )
+    assert (first.refreshed, first.deferred) == (3, 2)  # 0 s, 40 s, 80 s started; at 120 s the budget is spent
+    (health,) = list_health(store)
+    assert (health["source"], health["state"]) == ("weibo-reposts", "over_budget")
+    source.asked.clear()
+    refresh_tracked_cascades(
+        settings, DAY + timedelta(hours=10, minutes=5), store=store, source=source, clock=source.clock
+    )
+    assert source.asked[:2] == [root.id for root in roots[3:]]  # the two left over come first
+    store.close()
+
+
+def test_a_blocked_refresh_is_noted_as_source_health(configured: Settings) -> None:
+    store = SQLiteStore(":memory:")
+    store.upsert_posts([make_post("weibo:a", DAY + timedelta(hours=9), negative=True)])
+    source = _Source({}, fail={"weibo:a": LoginRequired("login page")})
+    refresh_tracked_cascades(configured, DAY + timedelta(hours=10), store=store, source=source)
+    (health,) = list_health(store)
+    assert health["state"] == "blocked" and "login page" in health["last_error"] and health["failures_in_a_row"] == 1
+    store.close()
+
+
 def test_refresh_without_a_source_reports_instead_of_failing(configured: Settings) -> None:
     store = SQLiteStore(":memory:")
     store.upsert_posts([make_post("weibo:a", DAY + timedelta(hours=9), negative=True)])
@@ -129,7 +197,7 @@ def test_cycles_use_the_detection_settings(configured: Settings, env: pytest.Mon
             languages.append(options["language"])
             super().__init__(records, watchlist, config, **options)
 
-    env.setattr(monitor, "DetectionEngine", Spy)
+    env.setattr(incremental, "DetectionEngine", Spy)
     run_cycle(Settings(), DAY + timedelta(hours=12))
     assert seen and seen[0] is not None
     assert seen[0].cascade.predicted_threshold == 450

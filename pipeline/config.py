@@ -106,6 +106,25 @@ class ScheduleSettings(BaseModel):
         return value
 
 
+class WebSettings(BaseModel):
+    """`yuqing serve`: who may log in (`YUQING_WEB__USER` and `YUQING_WEB__PASSWORD`, or a `YUQING_WEB__TOKEN`),
+    the key that signs session cookies (default: a new random one per start, so sessions end with the process)
+    and how often open pages refresh themselves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    session_key: SecretStr | None = None
+    refresh_s: int = Field(60, ge=5)
+    session_hours: float = Field(12.0, gt=0)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.user and self.password) or self.token is not None
+
+
 class DetectionSettings(BaseModel):
     """Overrides of the tuned detection defaults (`pipeline.detect.engine.DetectionConfig`, figures in
     docs/benchmarks.md); a field left unset keeps the default. `YUQING_DETECTION__PREDICTED_THRESHOLD=300`."""
@@ -140,6 +159,7 @@ class Settings(BaseSettings):
     es: ElasticsearchSettings = ElasticsearchSettings()
     detection: DetectionSettings = DetectionSettings()
     schedules: ScheduleSettings = ScheduleSettings()
+    web: WebSettings = WebSettings()
     language: Literal["zh", "en"] = "zh"  # of alerts, incident reasons and the daily briefing
     # IANA name of the zone whose calendar days and hours the trends, search output and briefings use.
     timezone: str = "Asia/Shanghai"

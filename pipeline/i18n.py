@@ -260,7 +260,12 @@ _FORMATTERS = {language: _Formatter(language) for language in LANGUAGES}
 def message(key: str, language: Language, /, **args: Any) -> str:
     """The template `key` in `language` with `args` filled in; KeyError for an unknown key or a missing
     argument."""
-    return _FORMATTERS[language].format(MESSAGES[key][language], **args)
+    return fill(MESSAGES[key][language], language, **args)
+
+
+def fill(template: str, language: Language, /, **args: Any) -> str:
+    """A template of another catalogue (the console's page words) filled in the way `message` fills ours."""
+    return _FORMATTERS[language].format(template, **args)
 
 
 def term(namespace: str, value: object, language: Language) -> str | None:

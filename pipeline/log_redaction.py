@@ -94,7 +94,14 @@ def known_secrets(settings: Settings) -> list[str]:
     cookies = [value.get_secret_value() for value in (settings.weibo_cookie, settings.weibo.cookie) if value]
     secrets = [
         value.get_secret_value()
-        for value in (settings.es.api_key, settings.es.password, settings.mastodon.token)
+        for value in (
+            settings.es.api_key,
+            settings.es.password,
+            settings.mastodon.token,
+            settings.web.password,
+            settings.web.token,
+            settings.web.session_key,
+        )
         if value
     ]
     for variable in _watchlist_variables(settings):

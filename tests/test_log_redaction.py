@@ -258,3 +258,13 @@ def test_verbose_collect_with_a_cookie_logs_no_secret(httpserver: HTTPServer, tm
     assert next(request.headers.get("Cookie") for request, _ in httpserver.log) == COOKIE
     assert "urllib3.connectionpool" in result.stderr
     _assert_nowhere(PLANTED, result, tmp_path)
+
+
+def test_the_consoles_secrets_are_known_secrets(env: pytest.MonkeyPatch) -> None:
+    from pipeline.log_redaction import known_secrets
+
+    env.setenv("YUQING_WEB__PASSWORD", "pw-9f3a-console")
+    env.setenv("YUQING_WEB__TOKEN", "tk-77c1-console")
+    env.setenv("YUQING_WEB__SESSION_KEY", "sk-0b2e-console")
+    found = known_secrets(Settings())
+    assert {"pw-9f3a-console", "tk-77c1-console", "sk-0b2e-console"} <= set(found)

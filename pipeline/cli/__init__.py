@@ -22,6 +22,7 @@ from pipeline.cli import (
     monitor_commands,
     query_commands,
     report_commands,
+    serve_commands,
 )
 from pipeline.config import Settings
 from pipeline.exceptions import YuqingError
@@ -40,6 +41,7 @@ COMMAND_MODULES = [
     model_commands,
     alert_commands,
     monitor_commands,
+    serve_commands,
 ]
 
 

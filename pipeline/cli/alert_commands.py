@@ -12,7 +12,6 @@ from typing import Any
 
 from pipeline.cli.common import Progress, parse_duration, report_bad_lines
 from pipeline.config import Settings, Watchlist, load_watchlist
-from pipeline.exceptions import ConfigError
 from pipeline.i18n import reason_of, term
 from pipeline.jsonl import atomic_writer, read_posts
 from pipeline.models import SHANGHAI, Post, format_time
@@ -180,6 +179,8 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.alert import actions
+
     store = _store(settings)
     try:
         doc = store.get_record("incident", args.incident_id)
@@ -187,7 +188,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     if doc is None:
-        raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
+        raise actions.UnknownIncident(args.incident_id)
     # Reasons in the configured language (rendered from their data where they have it).
     doc["reason"] = reason_of(doc, settings.language)
     doc["timeline"] = [{**entry, "reason": reason_of(entry, settings.language)} for entry in doc.get("timeline") or []]
@@ -199,12 +200,10 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_ack(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.detect.incidents import acknowledge
+    from pipeline.alert import actions  # the same code paths as the console's buttons
 
     with _store(settings) as store:
-        incident = acknowledge(store, args.incident_id, _now(), args.by)
-    if incident is None:
-        raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
+        incident = actions.acknowledge(store, args.incident_id, args.by, _now())
     print(
         f"{incident.incident_id}: {incident.status}"
         + (f" by {incident.acknowledged_by}" if incident.acknowledged_by else "")
@@ -213,60 +212,39 @@ def run_ack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_resolve(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.alert.dispatch import Dispatcher
-    from pipeline.detect.incidents import resolve_by_hand
-    from pipeline.safe_text import LinkPolicy
+    from pipeline.alert import actions
 
-    now = _now()
     with _store(settings) as store:
-        before = store.get_record("incident", args.incident_id)
-        incident = resolve_by_hand(store, args.incident_id, now, args.by, language=settings.language)
-        if incident is None:
-            raise ConfigError(f"no incident {args.incident_id!r} (see `yuqing alerts list`)")
-        if before is not None and before.get("status") == "resolved":
-            print(f"{incident.incident_id}: already resolved")
-            return 0
-        # The resolved message is in the incident's outbox; deliver it (and anything else still due) now.
-        links = LinkPolicy.from_settings(settings)
-        report = Dispatcher(settings.watchlist_config, store, links=links, language=settings.language).run(now)
+        resolution = actions.resolve(store, settings, args.incident_id, args.by, _now())
+    incident, report = resolution.incident, resolution.delivery
+    if resolution.already_resolved:
+        print(f"{incident.incident_id}: already resolved")
+        return 0
     print(f"{incident.incident_id}: resolved by {incident.resolved_by} ({report.sent} sent, {report.failed} failed)")
     return 0
 
 
-def _silence_key(args: argparse.Namespace, settings: Settings) -> str:
-    if args.brand:
-        settings.watchlist_config.brand(args.brand)  # an unknown brand is an error, not a silence of nothing
-        return f"brand:{args.brand}"
-    return f"incident:{args.incident}"
-
-
 def run_silence(args: argparse.Namespace, settings: Settings) -> int:
-    now = _now()
-    until = now + parse_duration(args.duration)
-    target = _silence_key(args, settings)
+    from pipeline.alert import actions
+
     with _store(settings) as store:
-        if args.incident and store.get_record("incident", args.incident) is None:
-            raise ConfigError(f"no incident {args.incident!r} (see `yuqing alerts list`)")
-        store.put_record(
-            "silence",
-            target,
-            {
-                "brand": args.brand,
-                "incident_id": args.incident,
-                "until": format_time(until.astimezone(SHANGHAI)),
-                "created_at": format_time(now.astimezone(SHANGHAI)),
-                "by": args.by,
-            },
+        made = actions.silence(
+            store,
+            settings.watchlist_config,
+            duration=parse_duration(args.duration),
+            by=args.by,
+            brand=args.brand,
+            incident_id=args.incident,
+            now=_now(),
         )
-    print(f"silenced {target} until {format_time(until.astimezone(SHANGHAI))}")
+    print(f"silenced {made.target} until {format_time(made.until.astimezone(SHANGHAI))}")
     return 0
 
 
 def run_unsilence(args: argparse.Namespace, settings: Settings) -> int:
-    target = _silence_key(args, settings)
+    from pipeline.alert import actions
+
     with _store(settings) as store:
-        if store.get_record("silence", target) is None:
-            raise ConfigError(f"no silence on {target}")
-        store.delete_record("silence", target)
+        target = actions.unsilence(store, settings.watchlist_config, brand=args.brand, incident_id=args.incident)
     print(f"unsilenced {target}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ def register(commands: Any) -> None:
     add.add_argument("--complaint", type=int, choices=[0, 1])
     add.add_argument("--severity", type=int, choices=[0, 1, 2, 3])
     add.add_argument("--category", choices=CATEGORIES)
+    add.add_argument("--by", default=_person(), help="who corrected the labels (default: your login)")
     add.set_defaults(handler=run_feedback_add)
     listing = actions.add_parser("list", help="show recorded corrections")
     listing.set_defaults(handler=run_feedback_list)
@@ -77,40 +79,30 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _person() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container without a passwd entry
+        return None
+
+
 def run_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.feedback import record_correction
     from pipeline.store import open_store
 
-    labels: dict[str, Any] = {
-        key: value
-        for key, value in (
-            ("sentiment", args.sentiment),
-            ("complaint", args.complaint),
-            ("severity", args.severity),
-            ("category", args.category),
-        )
-        if value is not None
+    labels = {
+        "sentiment": args.sentiment,
+        "complaint": args.complaint,
+        "severity": args.severity,
+        "category": args.category,
     }
-    if not labels:
-        raise ConfigError("give at least one of --sentiment, --complaint, --severity, --category")
-    if labels.get("complaint") == 0 and (labels.get("severity", 0) or labels.get("category", "none") != "none"):
-        raise ConfigError("a post that is not a complaint has severity 0 and category none")
-    if labels.get("complaint") == 1 and labels.get("severity") == 0:
-        raise ConfigError("a complaint has severity 1-3")
     store = open_store(settings)
     try:
-        post = store.get_post(args.post_id)
-        if post is None:
-            raise ConfigError(f"post {args.post_id!r} is not in the store")
-        record = {
-            "post_id": post.id,
-            "text": post.text,
-            "labels": labels,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        store.put_record("feedback", post.id, record)
+        # Who ran the command is not known for sure on a shared machine, so the record names no one.
+        record = record_correction(store, args.post_id, labels, by=args.by, now=datetime.now(UTC))
     finally:
         store.close()
-    print(f"recorded feedback for {post.id}: {labels}")
+    print(f"recorded feedback for {record['post_id']}: {record['labels']}")
     return 0
 
 

@@ -63,6 +63,7 @@ def run_demo(settings: Settings, out: TextIO, progress: Callable[[str], None]) -
     )
     print(f"  {database} yuqing alerts list", file=out)
     print(f"  {database} yuqing report --brand 蒙牛 --date {DAY:%Y-%m-%d} --out briefing.html", file=out)
+    print("  yuqing serve   # the web console on http://127.0.0.1:8000 (this store while yours is empty)", file=out)
     return 0
 
 

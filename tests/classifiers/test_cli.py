@@ -58,7 +58,24 @@ def test_feedback_add_and_list(model_settings: Settings, capsys: pytest.CaptureF
     store.upsert_posts([Post.from_dict(make_post(id="weibo:7", text="抵制某品牌，大家别买"))])
     store.close()
 
-    assert main(["feedback", "add", "weibo:7", "--complaint", "1", "--severity", "3", "--category", "integrity"]) == 0
+    assert (
+        main(
+            [
+                "feedback",
+                "add",
+                "weibo:7",
+                "--complaint",
+                "1",
+                "--severity",
+                "3",
+                "--category",
+                "integrity",
+                "--by",
+                "李分析",
+            ]
+        )
+        == 0
+    )
     assert main(["feedback", "list"]) == 0
     out = capsys.readouterr().out
     assert "weibo:7" in out
@@ -70,7 +87,7 @@ def test_feedback_add_and_list(model_settings: Settings, capsys: pytest.CaptureF
     assert record is not None
     assert record["text"] == "抵制某品牌，大家别买"
     assert record["labels"] == {"complaint": 1, "severity": 3, "category": "integrity"}
-    assert set(record) == {"post_id", "text", "labels", "created_at"}
+    assert set(record) == {"post_id", "text", "labels", "created_at", "by"} and record["by"] == "李分析"
 
 
 @pytest.mark.parametrize(

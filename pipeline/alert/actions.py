@@ -1,7 +1,7 @@
 """What a person does to incidents: acknowledge, resolve by hand, silence and unsilence.
 
 The command line (`yuqing alerts ...`) and the web console both call these functions, so both keep the
-guarantees of incident state (docs/data-contracts.md, issue 16): every change of an incident is a
+guarantees of incident state (docs/data-contracts.md): every change of an incident is a
 compare-and-set write that re-reads on conflict (`pipeline.detect.incidents`), so a detection cycle running
 at the same moment never undoes it; a manual resolve puts its "resolved" message in the incident's outbox in
 the same write, and the dispatcher delivers it once.

@@ -65,7 +65,7 @@ def _excerpt(post: Post) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
-def _summary_header(briefing: Briefing, language: Language) -> list[str]:
+def summary_header(briefing: Briefing, language: Language) -> list[str]:
     return [
         "",
         briefing.day.isoformat(),
@@ -74,7 +74,7 @@ def _summary_header(briefing: Briefing, language: Language) -> list[str]:
     ]
 
 
-def _summary_rows(briefing: Briefing, language: Language) -> list[tuple[str, str, str, str]]:
+def summary_rows(briefing: Briefing, language: Language) -> list[tuple[str, str, str, str]]:
     """(measure, today, vs yesterday, vs the week before) rows."""
     today, yesterday, baseline = briefing.today, briefing.yesterday, briefing.baseline
     week_share = baseline.negative_share
@@ -179,9 +179,7 @@ def _counts_header(namespace: str, language: Language) -> list[str]:
 
 def render_html(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS, language: Language = "zh") -> str:
     charts = all_charts(briefing)
-    summary = _table(
-        _summary_header(briefing, language), [list(row) for row in _summary_rows(briefing, language)], links
-    )
+    summary = _table(summary_header(briefing, language), [list(row) for row in summary_rows(briefing, language)], links)
     severity = _table(
         _counts_header("severity", language),
         [[_word("severity", label, language), number(count)] for label, count in briefing.severity.most_common()],
@@ -308,8 +306,8 @@ def render_markdown(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS, langu
     parts += [f"## {heading('summary', language)}", ""]
     parts.append(
         _md_table(
-            _summary_header(briefing, language),
-            _ours([list(row) for row in _summary_rows(briefing, language)]),
+            summary_header(briefing, language),
+            _ours([list(row) for row in summary_rows(briefing, language)]),
         )
     )
     parts += ["", f"## {heading('volume', language)}", ""]

@@ -251,10 +251,3 @@ def refresh_step(settings: Settings, now: datetime | None = None) -> dict[str, A
 def detect_step(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
     """DAG task body: run detection and deliver notifications; returns a small JSON-able summary."""
     return run_cycle(settings, now).summary()
-
-
-def run_spread_cycle(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
-    """One full spread-tracking cycle at `now`, as the CLI runs it: detect and notify first, then refresh."""
-    now = now or datetime.now(UTC)
-    detect = detect_step(settings, now)
-    return {"detect": detect, "refresh": refresh_step(settings, now)}

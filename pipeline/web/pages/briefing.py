@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from pipeline.config import Settings
 from pipeline.i18n import MESSAGES, Language
 from pipeline.report.briefing import BASELINE_DAYS, Briefing, briefing_day, build_briefing
-from pipeline.report.render import _summary_header, _summary_rows, render_html, subject
+from pipeline.report.render import render_html, subject, summary_header, summary_rows
 from pipeline.safe_text import LinkPolicy, disarm
 from pipeline.store.base import Store
 from pipeline.web.pages.overview import (
@@ -164,10 +164,10 @@ def briefing_answer(briefing: Briefing, settings: Settings, language: Language) 
             zone=settings.timezone,
         ),
         download=_download_path(briefing.brand, briefing.day),
-        summary_header=_summary_header(briefing, language),
+        summary_header=summary_header(briefing, language),
         summary=[
             SummaryRow(measure=measure, today=today, vs_yesterday=yesterday, vs_baseline=baseline)
-            for measure, today, yesterday, baseline in _summary_rows(briefing, language)
+            for measure, today, yesterday, baseline in summary_rows(briefing, language)
         ],
         days=[
             DayFigures(day=day.day, mentions=day.total, negative=day.negative, negative_share=day.negative_share)

@@ -47,5 +47,54 @@ const yuqing = (() => {
     return window.setInterval(refresh, seconds * 1000);
   }
 
-  return { draw, getJSON, post, every, csrfToken };
+  // The charts more than one page draws: a title that says "no data" over an empty chart, the severity ring and
+  // the category bars (largest on top).
+  const severityColours = { critical: "#82071e", major: "#cf222e", minor: "#f0a30a", none: "#d0d7de", unscored: "#eaeef2" };
+
+  function noData(items, text) {
+    return items.length ? { show: false } : { text, left: "center", top: "middle", textStyle: { color: "#888" } };
+  }
+
+  function severityRing(slices, noDataText) {
+    return {
+      animation: false,
+      title: noData(slices, noDataText),
+      tooltip: { trigger: "item" },
+      legend: { bottom: 0 },
+      series: [
+        {
+          type: "pie",
+          radius: ["35%", "65%"],
+          label: { formatter: "{b}: {c}" },
+          data: slices.map((slice) => ({
+            name: slice.label,
+            value: slice.count,
+            itemStyle: { color: severityColours[slice.key] },
+          })),
+        },
+      ],
+    };
+  }
+
+  function categoryBars(slices, noDataText, colour) {
+    const largestOnTop = [...slices].reverse();
+    return {
+      animation: false,
+      title: noData(largestOnTop, noDataText),
+      tooltip: { trigger: "axis" },
+      grid: { left: 90, right: 40, top: 16, bottom: 28 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: largestOnTop.map((slice) => slice.label) },
+      series: [
+        {
+          type: "bar",
+          data: largestOnTop.map((slice) => slice.count),
+          itemStyle: { color: colour },
+          label: { show: true, position: "right" },
+        },
+      ],
+    };
+  }
+
+  return { draw, getJSON, post, every, csrfToken, noData, severityRing, categoryBars };
 })();

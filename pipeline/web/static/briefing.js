@@ -7,9 +7,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const briefing = embedded.briefing;
   const words = embedded.words;
   const sentimentColours = { negative: "#cf222e", neutral: "#9e9e9e", positive: "#1a7f37", unscored: "#d0d7de" };
-  const severityColours = { critical: "#82071e", major: "#cf222e", minor: "#f0a30a", none: "#d0d7de", unscored: "#eaeef2" };
-  const noData = (items) =>
-    items.length ? { show: false } : { text: words.no_data, left: "center", top: "middle", textStyle: { color: "#888" } };
 
   yuqing.draw(document.getElementById("chart-volume"), {
     animation: false,
@@ -49,40 +46,6 @@ document.addEventListener("DOMContentLoaded", () => {
     })),
   });
 
-  yuqing.draw(document.getElementById("chart-severity"), {
-    animation: false,
-    title: noData(briefing.severity),
-    tooltip: { trigger: "item" },
-    legend: { bottom: 0 },
-    series: [
-      {
-        type: "pie",
-        radius: ["35%", "65%"],
-        label: { formatter: "{b}: {c}" },
-        data: briefing.severity.map((slice) => ({
-          name: slice.label,
-          value: slice.count,
-          itemStyle: { color: severityColours[slice.key] },
-        })),
-      },
-    ],
-  });
-
-  const categories = [...briefing.category].reverse(); // the largest on top
-  yuqing.draw(document.getElementById("chart-category"), {
-    animation: false,
-    title: noData(categories),
-    tooltip: { trigger: "axis" },
-    grid: { left: 90, right: 40, top: 16, bottom: 28 },
-    xAxis: { type: "value", minInterval: 1 },
-    yAxis: { type: "category", data: categories.map((slice) => slice.label) },
-    series: [
-      {
-        type: "bar",
-        data: categories.map((slice) => slice.count),
-        itemStyle: { color: "#6e7781" },
-        label: { show: true, position: "right" },
-      },
-    ],
-  });
+  yuqing.draw(document.getElementById("chart-severity"), yuqing.severityRing(briefing.severity, words.no_data));
+  yuqing.draw(document.getElementById("chart-category"), yuqing.categoryBars(briefing.category, words.no_data, "#6e7781"));
 });

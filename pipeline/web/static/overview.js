@@ -9,11 +9,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const words = embedded.words;
   const api = "/api/overview" + window.location.search;
   const numbers = new Intl.NumberFormat(document.documentElement.lang);
-  const severityColours = { critical: "#82071e", major: "#cf222e", minor: "#f0a30a" };
 
   const percent = (share) => (share === null ? "–" : `${(share * 100).toFixed(1)}%`);
-  const noData = (items) =>
-    items.length ? { show: false } : { text: words.no_data, left: "center", top: "middle", textStyle: { color: "#888" } };
+  const noData = (items) => yuqing.noData(items, words.no_data);
 
   function trendOption(data) {
     const points = data.trend;
@@ -51,46 +49,8 @@ document.addEventListener("DOMContentLoaded", () => {
     };
   }
 
-  function severityOption(data) {
-    return {
-      animation: false,
-      title: noData(data.severity),
-      tooltip: { trigger: "item" },
-      legend: { bottom: 0 },
-      series: [
-        {
-          type: "pie",
-          radius: ["35%", "65%"],
-          label: { formatter: "{b}: {c}" },
-          data: data.severity.map((slice) => ({
-            name: slice.label,
-            value: slice.count,
-            itemStyle: { color: severityColours[slice.key] },
-          })),
-        },
-      ],
-    };
-  }
-
-  function categoryOption(data) {
-    const slices = [...data.category].reverse(); // the largest on top
-    return {
-      animation: false,
-      title: noData(slices),
-      tooltip: { trigger: "axis" },
-      grid: { left: 90, right: 40, top: 16, bottom: 28 },
-      xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: slices.map((slice) => slice.label) },
-      series: [
-        {
-          type: "bar",
-          data: slices.map((slice) => slice.count),
-          itemStyle: { color: "#cf222e" },
-          label: { show: true, position: "right" },
-        },
-      ],
-    };
-  }
+  const severityOption = (data) => yuqing.severityRing(data.severity, words.no_data);
+  const categoryOption = (data) => yuqing.categoryBars(data.category, words.no_data, "#cf222e");
 
   function cell(content, className) {
     const td = document.createElement("td");

@@ -1,4 +1,5 @@
-"""Ingest throughput and peak memory on generated posts.
+"""Ingest throughput and peak memory on realistic posts (real Weibo texts with brand names, see
+`benchmarks/realistic_posts.py`), or on the short generated ones (`--texts generated`) for comparison.
 
 Measures, each phase in its own process so that peak RSS belongs to that phase alone:
   read     — streaming JSONL read only (the floor every phase pays)
@@ -6,12 +7,14 @@ Measures, each phase in its own process so that peak RSS belongs to that phase a
   ingest   — the whole `yuqing ingest` path: normalise + enrich (each scorer) + store
   rerun    — the same ingest a second time (idempotent: nothing changes)
 
-    python benchmarks/ingest.py [--posts 100000] [--scorers snownlp,model]
+    python benchmarks/ingest.py [--posts 100000] [--scorers snownlp,model] [--texts realistic|generated]
+        [--data-dir ../shared/data]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import resource
@@ -25,7 +28,13 @@ from pathlib import Path
 from pipeline.demo.posts import DAY
 from pipeline.models import Post
 
-_BRANDS = ["蒙牛", "小米", "顺丰", "瑞幸", "京东", "美团"]
+HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("realistic_posts", HERE / "realistic_posts.py")
+assert _spec is not None and _spec.loader is not None
+realistic_posts = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(realistic_posts)
+
+_BRANDS = realistic_posts.BRANDS
 _OPENINGS = ["刚买的", "昨天收到的", "朋友推荐的", "公司楼下的", "用了三个月的", "双十一抢的"]
 _BODIES = [
     "{b}真不错，体验很好[赞]",
@@ -129,6 +138,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--scorers", default="model,snownlp")
+    parser.add_argument("--texts", choices=["realistic", "generated"], default="realistic")
+    parser.add_argument("--data-dir", type=Path, default=realistic_posts.DEFAULT_DATA_DIR)
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -140,12 +151,17 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="yuqing-bench-"))
     posts_file = folder / "posts.jsonl"
-    generate(posts_file, args.posts)
+    if args.texts == "realistic":
+        realistic_posts.write_realistic_posts(posts_file, args.posts, data_dir=args.data_dir)
+    else:
+        generate(posts_file, args.posts)
     scorers = [name for name in args.scorers.split(",") if name]
     enriched = folder / "enriched.jsonl"
     enriched_copy(posts_file, enriched)
     size_mb = posts_file.stat().st_size / 1e6
-    print(f"{args.posts:,} generated posts ({size_mb:.0f} MB JSONL); Python {sys.version.split()[0]}")
+    mean_chars = realistic_posts.mean_length(posts_file)
+    print(f"{args.posts:,} {args.texts} posts ({size_mb:.0f} MB JSONL, {mean_chars:.0f} characters a text on average)")
+    print(f"Python {sys.version.split()[0]}")
 
     def child(phase: str, file: Path, db: Path, scorer: str) -> dict[str, float]:
         # -P: do not put benchmarks/ on the path, where benchmarks/classifiers.py would shadow the package.
@@ -164,7 +180,7 @@ def main() -> None:
     for label, row in rows:
         rate = row["posts"] / row["seconds"] if row["seconds"] else 0.0
         print(f"{label:<52} {rate:>9,.0f} {row['seconds']:>8.1f} {row['peak_mb']:>12.0f}")
-    print(f"command: python benchmarks/ingest.py --posts {args.posts} --scorers {args.scorers}")
+    print(f"command: python benchmarks/ingest.py --posts {args.posts} --scorers {args.scorers} --texts {args.texts}")
 
 
 if __name__ == "__main__":

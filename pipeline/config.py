@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,6 +32,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_WATCHLIST = Path(__file__).resolve().parent / "data" / "watchlist.yaml"
 Priority = Literal["P1", "P2", "P3", "P4"]
 ChannelType = Literal["console", "file", "email", "webhook", "dingtalk", "wecom", "feishu", "slack"]
+# What each channel type cannot deliver without; the endpoint of the chat and webhook types is `url` or `url_env`.
+REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {
+    "console": (),
+    "file": ("path",),
+    "email": ("smtp_host", "sender", "recipients"),
+    "webhook": (),
+    "dingtalk": (),
+    "wecom": (),
+    "feishu": (),
+    "slack": (),
+}
+URL_CHANNELS = frozenset({"webhook", "dingtalk", "wecom", "feishu", "slack"})
 SourceName = Literal["jsonl", "weibo-search", "weibo-mobile", "mastodon"]
 
 
@@ -213,6 +224,18 @@ class ChannelConfig(_Strict):
     recipients: list[str] = []
     timeout_s: float = Field(10.0, gt=0)
 
+    @model_validator(mode="after")
+    def _has_what_its_type_needs(self) -> ChannelConfig:
+        """A channel that could never deliver is refused when the watchlist loads, not during a P1."""
+        missing = [option for option in REQUIRED_OPTIONS[self.type] if not getattr(self, option)]
+        if missing:
+            raise ValueError(f"channel type {self.type!r} needs {', '.join(missing)}")
+        if self.type in URL_CHANNELS and (self.url is None) == (self.url_env is None):
+            raise ValueError(f"channel type {self.type!r} needs exactly one of url and url_env")
+        if self.url is not None and not self.url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"channel url must be http(s), got {self.url[:40]!r}")
+        return self
+
     def resolved_url(self) -> str | None:
         return read_secret(self.url_env) if self.url_env else self.url
 
@@ -292,6 +315,8 @@ class Watchlist(_Strict):
 
 def load_watchlist(path: Path) -> Watchlist:
     """Read and strictly validate a watchlist YAML file."""
+    import yaml  # here: most commands build the settings without reading the watchlist
+
     try:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -45,16 +45,26 @@ def prepare(posts: Iterable[Post], matcher: BrandMatcher, summary: IngestSummary
     return kept
 
 
-def enrich_missing(posts: list[Post], enricher: Enricher) -> list[Post]:
-    """Score only posts that arrive without enrichment; posts scored upstream keep their labels."""
-    missing = [index for index, post in enumerate(posts) if post.sentiment is None or post.complaint is None]
+def enrich_missing(posts: list[Post], enricher: Enricher, store: Store | None = None) -> list[Post]:
+    """Score only posts that arrive without enrichment; posts scored upstream keep their labels, and so do posts
+    the store holds with the same text and labels (a second ingest of a file scores nothing again)."""
+    stored = store.get_posts([post.id for post in posts if post.sentiment is None]) if store is not None else {}
+    result = [_with_stored_labels(post, stored.get(post.id)) for post in posts]
+    missing = [index for index, post in enumerate(result) if post.sentiment is None or post.complaint is None]
     if not missing:
-        return posts
-    scored = enricher.enrich([posts[index] for index in missing])
-    result = list(posts)
+        return result
+    scored = enricher.enrich([result[index] for index in missing])
     for index, post in zip(missing, scored, strict=True):
         result[index] = post
     return result
+
+
+def _with_stored_labels(post: Post, stored: Post | None) -> Post:
+    if post.sentiment is not None or stored is None or stored.text != post.text:
+        return post
+    if stored.sentiment is None or stored.complaint is None:
+        return post
+    return post.with_changes(sentiment=stored.sentiment, complaint=stored.complaint)
 
 
 def ingest(
@@ -68,7 +78,7 @@ def ingest(
 ) -> IngestSummary:
     summary = IngestSummary()
     for batch in batched(posts, batch_size):
-        ready = enrich_missing(prepare(batch, matcher, summary), enricher)
+        ready = enrich_missing(prepare(batch, matcher, summary), enricher, store)
         summary.stored += store.upsert_posts(ready)
         if on_batch is not None:
             on_batch(summary)

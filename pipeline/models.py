@@ -44,11 +44,19 @@ def format_time(value: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Author:
+    """A post's author. `followers` is None when the source does not show it (Weibo search pages): unknown is
+    not 0, and cascade prediction treats the two differently (`pipeline.detect.seismic`)."""
+
     id: str
     name: str = ""
-    followers: int = 0
+    followers: int | None = None
     verified: bool = False
     verified_type: int = -1
+
+    @property
+    def follower_count(self) -> int:
+        """The follower count for display and ordering: 0 when unknown."""
+        return self.followers or 0
 
     @classmethod
     def from_dict(cls, raw: object) -> Author:
@@ -217,7 +225,7 @@ def _author(record: AuthorRecord) -> Author:
     return Author(
         id=record.get("id") or "",
         name=record.get("name") or "",
-        followers=record.get("followers") or 0,  # an unknown follower count reads as 0 for now
+        followers=record.get("followers"),  # None (absent or null) is an unknown count, not 0
         verified=bool(record.get("verified")),
         verified_type=-1 if verified_type is None else verified_type,
     )

@@ -2,6 +2,11 @@
 
 A command's handler takes the parsed arguments and the settings and returns the exit code. Output for
 people goes to stdout; progress and the run summary go to stderr so that stdout stays pipeable.
+
+Every command builds the whole parser, so the command modules import at their top only what registering
+needs (the standard library, names and a few light modules) and each handler imports the rest itself:
+`yuqing trends` does not wait for matplotlib, the classifiers or the web console to load
+(tests/pipeline/cli/test_lazy_imports.py, benchmarks/cli_startup.py).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pipeline.cli import (
     collect_commands,
     demo_commands,
     es_commands,
+    forecast_commands,
     ingest_commands,
     model_commands,
     monitor_commands,
@@ -24,9 +30,7 @@ from pipeline.cli import (
     report_commands,
     serve_commands,
 )
-from pipeline.config import Settings
 from pipeline.exceptions import YuqingError
-from pipeline.log_redaction import install_redaction
 
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe
 
@@ -41,6 +45,7 @@ COMMAND_MODULES = [
     model_commands,
     alert_commands,
     monitor_commands,
+    forecast_commands,
     serve_commands,
 ]
 
@@ -64,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Imported once a command is chosen, so that `--help` and a mistyped command do not wait for pydantic-settings.
+    from pipeline.config import Settings
+    from pipeline.log_redaction import install_redaction
+
     try:
         settings = Settings()
         install_redaction(settings)  # before any request is logged; it needs the settings to know the secrets

@@ -8,13 +8,15 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import Progress, parse_duration, report_bad_lines
-from pipeline.config import Settings, Watchlist, load_watchlist
 from pipeline.i18n import reason_of, term
 from pipeline.jsonl import atomic_writer, read_posts
 from pipeline.models import SHANGHAI, Post, format_time
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings, Watchlist
 
 
 def register(commands: Any) -> None:
@@ -110,6 +112,7 @@ def _about_watched_brands(posts: list[Post], watchlist: Watchlist, source: Path)
 
 
 def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.config import load_watchlist
     from pipeline.detect.backtest import run_backtest
     from pipeline.detect.engine import detection_config
 

@@ -6,16 +6,15 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import Progress, parse_moment
-from pipeline.config import Settings, load_watchlist
-from pipeline.jsonl import write_posts
 from pipeline.models import SHANGHAI
 from pipeline.sources.base import RawPage
-from pipeline.sources.collect import SOURCE_NAMES, collect, make_source
+from pipeline.sources.collect import SOURCE_NAMES
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 EXIT_BLOCKED = 3
 EXIT_FAILED = 1
@@ -42,6 +41,12 @@ def register_collect(commands: Any) -> None:
 
 
 def run_collect(args: argparse.Namespace, settings: Settings) -> int:
+    import requests
+
+    from pipeline.config import load_watchlist
+    from pipeline.jsonl import write_posts
+    from pipeline.sources.collect import collect, make_source
+
     now = datetime.now(UTC)
     since = parse_moment(args.since, now).astimezone(SHANGHAI)
     until = parse_moment(args.until, now).astimezone(SHANGHAI) if args.until else now.astimezone(SHANGHAI)

@@ -6,10 +6,13 @@ import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pipeline.exceptions import ConfigError
-from pipeline.jsonl import PostReader
 from pipeline.models import parse_time
+
+if TYPE_CHECKING:
+    from pipeline.jsonl import PostReader
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}

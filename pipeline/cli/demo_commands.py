@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import Settings
-from pipeline.demo.run import run_demo
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 def register(commands: Any) -> None:
@@ -30,4 +30,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         path, count = write_live_inbox(settings.inbox_path, datetime.now(UTC))
         print(f"wrote {count} posts to {path}: the 蒙牛 crisis is under way now (brands with `sources: [jsonl]`)")
         return 0
+    from pipeline.demo.run import run_demo  # the store, the classifiers and detection
+
     return run_demo(settings, sys.stdout, lambda message: print(f"demo: {message}", file=sys.stderr))

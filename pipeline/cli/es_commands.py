@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import Settings, read_secret
 from pipeline.exceptions import ConfigError
-from pipeline.kibana import DASHBOARDS_DIR, import_saved_objects, saved_object_files
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 def register(commands: Any) -> None:
@@ -30,7 +31,7 @@ def register(commands: Any) -> None:
     importer.add_argument("--username", help="Kibana user for basic authentication (e.g. elastic)")
     importer.add_argument("--password-env", metavar="VAR", help="environment variable holding that user's password")
     importer.add_argument("--space", help="Kibana space id (default: the default space)")
-    importer.add_argument("--dir", type=Path, default=DASHBOARDS_DIR, help="folder of *.ndjson files")
+    importer.add_argument("--dir", type=Path, help="folder of *.ndjson files (default: dashboards/ in the repository)")
     importer.set_defaults(handler=run_dashboards_import)
 
 
@@ -47,12 +48,18 @@ def run_es_init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_dashboards_import(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.kibana import DASHBOARDS_DIR, import_saved_objects, saved_object_files
+
     api_key = _secret(args.api_key_env)
     basic_auth = None
     if args.username:
         basic_auth = (args.username, _secret(args.password_env) or "")
     results = import_saved_objects(
-        args.kibana_url, saved_object_files(args.dir), api_key=api_key, basic_auth=basic_auth, space=args.space
+        args.kibana_url,
+        saved_object_files(args.dir or DASHBOARDS_DIR),
+        api_key=api_key,
+        basic_auth=basic_auth,
+        space=args.space,
     )
     for result in results:
         print(f"ok  {result.file}: {result.imported} saved objects")
@@ -63,6 +70,8 @@ def run_dashboards_import(args: argparse.Namespace, settings: Settings) -> int:
 def _secret(variable: str | None) -> str | None:
     if variable is None:
         return None
+    from pipeline.config import read_secret
+
     value = read_secret(variable)
     if value is None:
         raise ConfigError(f"environment variable {variable} is not set")

@@ -6,16 +6,17 @@ import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.cli.common import Progress, report_bad_lines
-from pipeline.config import Settings, load_watchlist
 from pipeline.enrich.registry import SCORER_NAMES, make_enricher
-from pipeline.ingest import IngestSummary, ingest
 from pipeline.jsonl import atomic_writer, read_posts, require_readable, write_post_lines
 from pipeline.models import Post
-from pipeline.normalise import BrandMatcher
 from pipeline.store import open_store
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+    from pipeline.ingest import IngestSummary
 
 
 def register(commands: Any) -> None:
@@ -43,6 +44,10 @@ def _add_scorer(parser: argparse.ArgumentParser) -> None:
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.config import load_watchlist
+    from pipeline.ingest import ingest
+    from pipeline.normalise import BrandMatcher
+
     watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
     require_readable(args.input)
     reader = read_posts(args.input, log_errors=False)  # report_bad_lines names them, once each
@@ -83,6 +88,8 @@ def run_classify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _classify_to(output: IO[str], posts: Iterable[Post]) -> IngestSummary:
+    from pipeline.ingest import IngestSummary
+
     progress = Progress("classify")
     summary = IngestSummary()
     for post in posts:

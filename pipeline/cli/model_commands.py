@@ -7,11 +7,13 @@ import getpass
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import Settings
 from pipeline.exceptions import ConfigError
 from pipeline.models import CATEGORIES
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 def register(commands: Any) -> None:

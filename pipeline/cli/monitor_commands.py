@@ -6,10 +6,12 @@ import argparse
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.common import parse_duration, parse_moment
-from pipeline.config import Settings
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 def register(commands: Any) -> None:

@@ -12,14 +12,16 @@ import json
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pipeline.cli.common import parse_duration, parse_moment
-from pipeline.config import Settings
 from pipeline.models import Post, format_time
 from pipeline.store import open_store
-from pipeline.store.base import TrendBucket
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+    from pipeline.store.base import TrendBucket
 
 
 def register(commands: Any) -> None:

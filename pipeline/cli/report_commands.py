@@ -6,14 +6,14 @@ import argparse
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pipeline.config import Settings
 from pipeline.exceptions import ConfigError
-from pipeline.report import briefing_day, build_briefing, render_html, render_markdown
-from pipeline.safe_text import LinkPolicy
 from pipeline.store import open_store
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 def register(commands: Any) -> None:
@@ -27,6 +27,8 @@ def register(commands: Any) -> None:
 
 
 def _day(text: str | None, tz: ZoneInfo) -> date:
+    from pipeline.report import briefing_day
+
     if text is None:
         return briefing_day(datetime.now(UTC), tz)
     try:
@@ -43,6 +45,9 @@ def _require_watched(brand: str, settings: Settings) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.report import build_briefing, render_html, render_markdown
+    from pipeline.safe_text import LinkPolicy
+
     _require_watched(args.brand, settings)
     tz = ZoneInfo(settings.timezone)
     day = _day(args.date, tz)

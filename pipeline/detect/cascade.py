@@ -103,7 +103,7 @@ def _take_root(cascade: _Cascade, root: _Root) -> None:
     cascade.root_url, cascade.root_author, cascade.root_known = root.url, root.author, True
     cascade.negative, cascade.severity = root.negative, root.severity
     cascade.category = root.category if root.category not in (None, "none") else None
-    cascade.max_followers = max(cascade.max_followers, int(root.followers))
+    cascade.max_followers = max(cascade.max_followers, _count(root.followers))
 
 
 class CascadeDetector:
@@ -126,7 +126,8 @@ class CascadeDetector:
 
     def update(self, post: Post) -> None:
         """Feed one post: a root starts (or completes) its cascade, a repost joins its root's."""
-        followers = post.author.followers if post.author else 0
+        # An unknown follower count (a search page shows none) travels as NaN: the predictor puts its prior in.
+        followers = _followers(post)
         verified = bool(post.author and post.author.verified)
         name = post.author.name if post.author else ""
         severity = post.complaint.severity if post.complaint else 0
@@ -206,7 +207,7 @@ class CascadeDetector:
                 return  # a repost of an unknown root with no brand cannot be attributed
             else:
                 # Root not seen (yet): reposts inherit the root's label, so a negative repost marks it negative.
-                cascade = _Cascade(root_id, brand, t, 0.0, negative=negative)
+                cascade = _Cascade(root_id, brand, t, math.nan, negative=negative)  # root unseen: count unknown
             self._cascades[root_id] = cascade
         self._add_repost(cascade, root_id, t, followers, post_id, url, author, negative)
 
@@ -229,9 +230,9 @@ class CascadeDetector:
             self._busy.add(root_id)
         if not cascade.root_known and negative:
             cascade.negative = True
-        cascade.max_followers = max(cascade.max_followers, int(followers))
+        cascade.max_followers = max(cascade.max_followers, _count(followers))
         if post_id:
-            entry = (int(followers), post_id, url, author)
+            entry = (_count(followers), post_id, url, author)
             if len(cascade.top) < self.rules.top_posts:
                 heapq.heappush(cascade.top, entry)
             elif entry > cascade.top[0]:
@@ -362,8 +363,13 @@ class CascadeDetector:
             "infectiousness": result.infectiousness,
             "branching": round(result.branching, 4),
             "branching_low": round(result.branching_low, 4),
+            "branching_high": round(result.branching_high, 4),
+            "predicted_reposts_high": None
+            if not math.isfinite(result.predicted_high)
+            else round(result.predicted_high),
+            "unknown_followers": result.unknown_marks,
             "supercritical": result.supercritical,
-            "root_followers": int(cascade.root_followers),
+            "root_followers": None if math.isnan(cascade.root_followers) else int(cascade.root_followers),
             "max_followers": cascade.max_followers,
             "big_accounts": [f"{name} ({n:,} followers)" for name, n in cascade.big_accounts],
             "fired_by": [name for name, on in zip(("size", "supercritical", "velocity"), fired, strict=True) if on],
@@ -372,7 +378,7 @@ class CascadeDetector:
             EvidencePost(
                 cascade.root_id,
                 cascade.root_url,
-                int(cascade.root_followers),
+                _count(cascade.root_followers),
                 cascade.severity,
                 cascade.root_author,
             )
@@ -413,6 +419,18 @@ def _arrays(cascade: _Cascade) -> tuple[FloatArray, FloatArray]:
     times, followers = cascade.cached_times, cascade.cached_followers
     assert times is not None and followers is not None  # both were just set above
     return times, followers
+
+
+def _followers(post: Post) -> float:
+    """The author's follower count, NaN when unknown (no author, or a source that shows no count)."""
+    if post.author is None or post.author.followers is None:
+        return math.nan
+    return float(post.author.followers)
+
+
+def _count(followers: float) -> int:
+    """A follower count for display and ordering: 0 when unknown."""
+    return 0 if math.isnan(followers) else int(followers)
 
 
 def _key(root_id: str) -> str:

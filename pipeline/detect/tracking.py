@@ -36,7 +36,7 @@ def select_roots(posts: Iterable[Post], now: datetime, policy: TrackingPolicy | 
     for post in posts:
         if post.repost_of is not None or now - post.created_at > policy.max_age or post.created_at > now:
             continue
-        followers = post.author.followers if post.author else 0
+        followers = post.author.follower_count if post.author else 0  # unknown: not a known big account
         big = followers >= policy.big_account_followers or bool(post.author and post.author.verified)
         complaint = bool(post.complaint and post.complaint.is_complaint)
         fast = post.metrics.reposts >= policy.min_reposts_prefilter

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pipeline.enrich.base import ComplaintScorer, SentimentScorer
-from pipeline.enrich.enricher import Enricher
 from pipeline.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.enrich.enricher import Enricher
 
 SCORER_NAMES = ("model", "snownlp")
 DEFAULT_SCORER = "model"
@@ -27,5 +30,9 @@ def make_scorers(name: str = DEFAULT_SCORER) -> tuple[SentimentScorer, Complaint
 
 
 def make_enricher(name: str = DEFAULT_SCORER) -> Enricher:
+    # Imported here so that the scorer names cost the command line nothing: the enricher brings in post
+    # normalisation (BeautifulSoup) and the settings.
+    from pipeline.enrich.enricher import Enricher
+
     sentiment, complaint = make_scorers(name)
     return Enricher(sentiment, complaint)

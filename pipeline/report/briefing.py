@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.exceptions import InvalidRecord
 from pipeline.models import Post, parse_time
-from pipeline.segment import terms
+from pipeline.report.day_terms import day_terms
 from pipeline.store.base import DEFAULT_ZONE, Store
 
 HOUR = timedelta(hours=1)
@@ -104,9 +104,11 @@ def build_briefing(
     totals: Counter[date] = Counter()
     negatives: Counter[date] = Counter()
     hourly: dict[int, Counter[str]] = defaultdict(Counter)
+    sentiments: dict[date, Counter[str]] = defaultdict(Counter)
     for bucket in by_sentiment:
         local = bucket.start.astimezone(tz)
         totals[local.date()] += bucket.count
+        sentiments[local.date()][bucket.key] += bucket.count
         if bucket.key == "negative":
             negatives[local.date()] += bucket.count
         if local.date() == day:
@@ -127,7 +129,7 @@ def build_briefing(
         top_complaints=store.top_posts(
             brand=brand, since=day_start, until=day_end, sentiment="negative", limit=TOP_COMPLAINTS
         ),
-        emerging_terms=emerging_terms(store, brand, day, tz),
+        emerging_terms=emerging_terms(store, brand, day, tz, sentiments),
         tz=tz,
     )
 
@@ -167,21 +169,20 @@ def relevant_incidents(incidents: list[dict[str, Any]], since: datetime, until: 
     )
 
 
-def _is_complaint_like(post: Post) -> bool:
-    return post.is_negative or (post.complaint is not None and post.complaint.is_complaint)
-
-
-def emerging_terms(store: Store, brand: str, day: date, tz: ZoneInfo = DEFAULT_ZONE) -> list[EmergingTerm]:
-    """Terms of today's negative or complaint posts, ranked by growth over their mean of the week before."""
-    day_start, day_end = day_bounds(day, tz)
+def emerging_terms(
+    store: Store, brand: str, day: date, tz: ZoneInfo, sentiments: dict[date, Counter[str]]
+) -> list[EmergingTerm]:
+    """Terms of the day's negative or complaint posts, ranked by growth over their mean of the week before.
+    `sentiments`: each local day's post count per sentiment (what tells whether a day's stored counts are current)."""
     today: Counter[str] = Counter()
     before: Counter[str] = Counter()
-    brand_words = {brand.lower()}
-    for post in store.iter_posts(brand=brand, since=day_start - timedelta(days=BASELINE_DAYS), until=day_end):
-        if not _is_complaint_like(post):
+    for offset in range(BASELINE_DAYS + 1):
+        each_day = day - timedelta(days=offset)
+        if not sentiments.get(each_day):
             continue
-        counter = today if post.created_at >= day_start else before
-        counter.update(term for term in terms(post.text) if term not in brand_words)
+        day_start, day_end = day_bounds(each_day, tz)
+        counts = day_terms(store, brand, day_start, day_end, dict(sentiments[each_day]))
+        (today if offset == 0 else before).update(counts)
     ranked = [
         EmergingTerm(term, count, before[term] / BASELINE_DAYS)
         for term, count in today.items()

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import cache
 from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 from pipeline.report.briefing import Briefing
 
@@ -21,17 +17,29 @@ SENTIMENT_COLOURS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#
 SEVERITY_ORDER = ("critical", "major", "minor", "none", "unscored")
 
 
+@cache
+def _pyplot() -> Any:
+    """matplotlib, loaded on first use: half a second of start-up that Markdown briefings, and whatever
+    imports the report package without drawing, need not pay."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _data_uri(figure: Any) -> str:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
+    _pyplot().close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def hourly_chart(briefing: Briefing) -> str:
     """Mentions per hour of the day, stacked by sentiment."""
-    figure, axes = plt.subplots(figsize=(8, 3))
+    figure, axes = _pyplot().subplots(figsize=(8, 3))
     hours = list(range(24))
     bottom = [0] * 24
     for sentiment, colour in SENTIMENT_COLOURS.items():
@@ -50,7 +58,7 @@ def hourly_chart(briefing: Briefing) -> str:
 
 def trend_chart(briefing: Briefing) -> str:
     """Daily volume over eight days with the negative share on a second axis."""
-    figure, axes = plt.subplots(figsize=(8, 3))
+    figure, axes = _pyplot().subplots(figsize=(8, 3))
     labels = [day.day.strftime("%m-%d") for day in briefing.days]
     axes.bar(labels, [day.total for day in briefing.days], color="#1f77b4", label="mentions")
     axes.set_ylabel("mentions per day")
@@ -65,7 +73,7 @@ def trend_chart(briefing: Briefing) -> str:
 
 def breakdown_chart(briefing: Briefing) -> str:
     """Severity and category of the day's posts, side by side."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+    figure, (left, right) = _pyplot().subplots(1, 2, figsize=(8, 3))
     severity = [(label, briefing.severity.get(label, 0)) for label in SEVERITY_ORDER if briefing.severity.get(label)]
     left.barh([label for label, _ in severity], [count for _, count in severity], color="#ff7f0e")
     left.invert_yaxis()

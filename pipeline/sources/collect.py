@@ -15,21 +15,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-
-from pipeline.config import BrandConfig, Settings
 from pipeline.exceptions import ConfigError, SourceError
 from pipeline.models import SHANGHAI, Post, format_time, parse_time
-from pipeline.normalise import BrandMatcher
 from pipeline.sources.base import CollectSummary, RawPage, Source
 from pipeline.sources.blocking import error_kind, is_block
 from pipeline.sources.health import record_health
-from pipeline.sources.mastodon import MastodonSource
-from pipeline.sources.weibo_mobile import WeiboMobileSource
-from pipeline.sources.weibo_search import WeiboSearchSource
 from pipeline.store.base import Store
+
+# requests, BeautifulSoup and the sources are imported where they are used: the command line reads
+# `SOURCE_NAMES` from here for every command, including those that never collect.
+if TYPE_CHECKING:
+    import requests
+
+    from pipeline.config import BrandConfig, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,10 @@ def make_source(
     on_page: Callable[[RawPage], None] | None = None,
 ) -> Source:
     """The source called `name` ("weibo-search", "weibo-mobile", "mastodon"), optionally at another host."""
+    from pipeline.sources.mastodon import MastodonSource
+    from pipeline.sources.weibo_mobile import WeiboMobileSource
+    from pipeline.sources.weibo_search import WeiboSearchSource
+
     weibo = settings.weibo_effective
     if name == "weibo-search":
         return WeiboSearchSource(http, weibo, sleep, base_url or weibo.search_base_url, on_page=on_page)
@@ -105,6 +109,8 @@ def collect(
 
 
 def _keep_brand_posts(posts: list[Post], brand: BrandConfig | None) -> list[Post]:
+    from pipeline.normalise import BrandMatcher
+
     if brand is None:
         return posts
     matcher = BrandMatcher([brand])
@@ -133,6 +139,8 @@ def collect_for_brand(
     max_pages: int = 50,
 ) -> CollectResult:
     """One monitoring cycle for one brand over its configured sources (JSONL replay is not collected here)."""
+    import requests
+
     if now.tzinfo is None:
         now = now.replace(tzinfo=SHANGHAI)  # a naive time is Weibo's own zone, as everywhere in the project
     session = http or requests.Session()

@@ -25,7 +25,7 @@ from pipeline.models import SHANGHAI, Author, Metrics, Post, parse_time
 from pipeline.sources.base import CollectSummary, PageStatus, RawPage
 from pipeline.sources.blocking import classify_http_status, raise_for_page
 from pipeline.sources.http import PoliteFetcher
-from pipeline.sources.weibo_fields import clean_text
+from pipeline.sources.weibo_fields import clean_text, parse_follower_count
 
 logger = logging.getLogger(__name__)
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
@@ -117,7 +117,7 @@ def _status_to_post(
         author=Author(
             id=f"{host}:{account.get('id')}",
             name=str(account.get("display_name") or acct),
-            followers=max(int(account.get("followers_count") or 0), 0),
+            followers=parse_follower_count(account.get("followers_count")),
         ),
         metrics=Metrics(
             reposts=max(int(status.get("reblogs_count") or 0), 0),

@@ -29,6 +29,18 @@ def parse_count(value: object) -> int:
     return int(float(number) * _MULTIPLIER[unit])
 
 
+def parse_follower_count(value: object) -> int | None:
+    """A follower count like `parse_count`, but None when the payload shows none (absent, null, a bare word):
+    an unknown count is not 0 followers."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return max(int(value), 0)
+    if not _COUNT.search(str(value).replace(",", "")):
+        return None
+    return parse_count(value)
+
+
 def clean_text(raw: str) -> str:
     """Visible text with zero-width and icon-font characters removed and whitespace collapsed."""
     text = raw.translate(_INVISIBLE)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.models import Author, Metrics, Post
-from pipeline.sources.weibo_fields import html_to_text, parse_count, strip_full_text_link
+from pipeline.sources.weibo_fields import html_to_text, parse_count, parse_follower_count, strip_full_text_link
 from pipeline.sources.weibo_ids import mid_to_bid, post_id, post_url
 from pipeline.sources.weibo_time import parse_weibo_time
 
@@ -72,7 +72,7 @@ def mblog_to_post(
         author=Author(
             id=uid,
             name=str(user.get("screen_name") or ""),
-            followers=parse_count(user.get("followers_count")),
+            followers=parse_follower_count(user.get("followers_count")),
             verified=bool(user.get("verified", False)),
             verified_type=int(verified_type) if isinstance(verified_type, int | str) else -1,
         ),

@@ -98,6 +98,7 @@ def _parse_card(card: Tag, fetched_at: datetime, keyword: str | None) -> list[Po
     author = Author(
         id=uid,
         name=name,
+        followers=None,  # search result cards show no follower counts: unknown, not 0
         verified=verified_mark is not None,
         verified_type=_VERIFIED_TYPES.get(verified_mark or "", -1),
     )
@@ -303,7 +304,9 @@ def _parse_original(comment: Tag, fetched_at: datetime, keyword: str | None) -> 
         text=text,
         created_at=parse_weibo_time(time_link.get_text(strip=True), fetched_at),
         fetched_at=fetched_at,
-        author=Author(id=uid, name=str(author_link.get("nick-name") or author_link.get_text(strip=True))),
+        author=Author(
+            id=uid, name=str(author_link.get("nick-name") or author_link.get_text(strip=True)), followers=None
+        ),
         metrics=_original_metrics(comment),
         extra=extra,
     )

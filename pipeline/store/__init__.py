@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pipeline.config import Settings
+from typing import TYPE_CHECKING
+
 from pipeline.store.base import MetricSnapshot, Store, TrendBucket, UpsertCounts
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings  # pydantic-settings: the caller has loaded it already
 
 __all__ = ["MetricSnapshot", "Store", "TrendBucket", "UpsertCounts", "open_store"]
 

@@ -10,7 +10,7 @@ Both stores pass the one contract suite in `tests/pipeline/store/test_contract.p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -78,6 +78,10 @@ class Store(Protocol):
 
     def get_post(self, post_id: str) -> Post | None: ...
 
+    def get_posts(self, post_ids: Sequence[str]) -> dict[str, Post]:
+        """The stored posts among `post_ids`, by id (ids not stored are left out)."""
+        ...
+
     def count_posts(self, brand: str | None = None) -> int: ...
 
     def iter_posts(
@@ -104,7 +108,8 @@ class Store(Protocol):
         until: datetime | None = None,
         limit: int = 20,
     ) -> list[Post]:
-        """Full-text search over segmented text; best matches first."""
+        """Posts whose text contains every run of the query (`pipeline.store.fulltext`), newest first: an analyst
+        searching a monitor wants what is being said now, as Kibana's Discover shows it."""
         ...
 
     def trends(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -285,6 +285,15 @@ class ElasticsearchStore:
     def get_post(self, post_id: str) -> Post | None:
         hits = self._hits(es_queries.posts_by_ids(self.client, self.names.posts_alias, [post_id]), "get post")
         return _post(hits[0]) if hits else None
+
+    def get_posts(self, post_ids: Sequence[str]) -> dict[str, Post]:
+        found: dict[str, Post] = {}
+        for start in range(0, len(post_ids), es_queries.PAGE_SIZE):
+            chunk = list(post_ids[start : start + es_queries.PAGE_SIZE])
+            for hit in self._hits(es_queries.posts_by_ids(self.client, self.names.posts_alias, chunk), "get posts"):
+                post = _post(hit)
+                found[post.id] = post
+        return found
 
     def count_posts(self, brand: str | None = None) -> int:
         search = Search(using=self.client, index=self.names.posts_alias).params(ignore_unavailable=True)

@@ -36,6 +36,8 @@ POST_PROPERTIES: dict[str, Any] = {
     "terms": {"type": "keyword"},
     "author_id": {"type": "keyword"},
     "author_name": {"type": "keyword"},
+    # null when the source shows no count (search pages): no `null_value`, so unknown counts stay out of
+    # ranges and averages instead of counting as 0 followers
     "author_followers": {"type": "long"},
     "author_verified": {"type": "boolean"},
     "region": {"type": "keyword"},

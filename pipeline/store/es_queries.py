@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from elasticsearch import Elasticsearch
 from elasticsearch.dsl import A, Q, Search
 
-from pipeline.segment import segment
 from pipeline.store.base import DEFAULT_ZONE, TrendBucket, TrendDimension
 from pipeline.store.es_mappings import format_range_time
+from pipeline.store.fulltext import query_runs
 
 PAGE_SIZE = 1000
 TREND_PAGE_SIZE = 1000
@@ -107,14 +107,16 @@ def full_text(
     until: datetime | None = None,
     limit: int = 20,
 ) -> Search | None:
-    """Every jieba word of the query must occur in the segmented text (like the SQLite FTS5 AND);
-    None when the query has no words at all."""
-    words = segment(query)
-    if not words:
+    """Every run of the query (`pipeline.store.fulltext`) must occur in the text as a phrase, as in the SQLite
+    store: CJK runs as bigram phrases of the `cjk` subfield, single characters and other words on the standard
+    field (whose tokens are single CJK characters). None when the query has no words at all."""
+    runs = query_runs(query)
+    if not runs:
         return None
+    phrases = [Q("match_phrase", **{"text.cjk" if cjk and len(run) > 1 else "text": run}) for run, cjk in runs]
     search = _base(client, index, brand=brand, since=since, until=until)
-    search = search.query(Q("match", text_seg={"query": " ".join(words), "operator": "and"}))
-    return search.sort({"_score": {"order": "desc"}}, {"created_at": {"order": "desc"}}).extra(size=limit)
+    search = search.query(Q("bool", must=phrases))
+    return search.sort({"created_at": {"order": "desc"}}).extra(size=limit, track_total_hits=False)
 
 
 def top_spread(

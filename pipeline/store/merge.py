@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
-from pipeline.models import Metrics, Post
+from pipeline.models import Author, Metrics, Post
 
 
 def merge_posts(old: Post, new: Post) -> Post:
@@ -19,10 +20,19 @@ def merge_posts(old: Post, new: Post) -> Post:
         metrics=metrics,
         sentiment=new.sentiment or old.sentiment,
         complaint=new.complaint or old.complaint,
-        author=new.author or old.author,
+        author=_merged_author(old, new),
         fetched_at=max(filter(None, (old.fetched_at, new.fetched_at)), default=None),
         extra={**old.extra, **new.extra},
     )
+
+
+def _merged_author(old: Post, new: Post) -> Author | None:
+    """The newer author, keeping a follower count only the older copy knew (a search page shows none)."""
+    if new.author is None or old.author is None:
+        return new.author or old.author
+    if new.author.followers is None and old.author.followers is not None:
+        return replace(new.author, followers=old.author.followers)
+    return new.author
 
 
 def fold_duplicates(posts: Iterable[Post]) -> dict[str, Post]:

@@ -55,9 +55,16 @@ def _collect_remote(settings: Settings, brand_name: str, now: datetime) -> list[
 
 
 def enrich_batch(settings: Settings, collected_path: str) -> str:
-    """Score a collected batch; writes the enriched batch beside it and returns its path."""
+    """Score a collected batch (posts stored already with the same text keep their labels: each crawl sees most
+    posts of the last one again); writes the enriched batch beside it and returns its path."""
     posts = list(read_posts(collected_path))
-    enriched = enrich_missing(posts, make_enricher(settings.scorer)) if posts else []
+    enriched: list[Post] = []
+    if posts:
+        store = open_store(settings)
+        try:
+            enriched = enrich_missing(posts, make_enricher(settings.scorer), store)
+        finally:
+            store.close()
     path = Path(collected_path).with_name(Path(collected_path).name.replace(".collected.", ".enriched."))
     write_posts(path, enriched)
     return str(path)

@@ -167,7 +167,10 @@ def volume_curve(store: Store, doc: dict[str, Any], until: datetime, t: Translat
 
 
 def _followers(post: Post) -> float:
-    return float(post.author.followers) if post.author else 0.0
+    """NaN when unknown: the predictor gives unknown counts its prior, not zero."""
+    if post.author is None or post.author.followers is None:
+        return math.nan
+    return float(post.author.followers)
 
 
 def _count_or_unbounded(value: float, t: Translate) -> int | str:

@@ -314,7 +314,7 @@ class PostOut(BaseModel):
     created_at: datetime
     brand: str | None
     author: str
-    author_followers: int
+    author_followers: int | None  # None: the source page did not show it
     text: str
     url: str = Field(description="as the source gave it: escape it, and link it only if `link` is set")
     link: str | None = Field(description="the original as a safe link (http(s) on a known host), else null")
@@ -336,7 +336,7 @@ def post_out(row: Row, links: LinkPolicy) -> PostOut:
         created_at=post.created_at,
         brand=post.brand,
         author=post.author.name if post.author else "",
-        author_followers=post.author.followers if post.author else 0,
+        author_followers=post.author.followers if post.author else None,
         text=post.text,
         url=post.url,
         link=links.target(post.url),

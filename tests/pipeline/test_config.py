@@ -93,3 +93,30 @@ def test_secrets_are_read_from_the_named_variable(env: pytest.MonkeyPatch, tmp_p
     channel = load_watchlist(path).channels["ding"]
     assert channel.resolved_url() == "https://oapi.dingtalk.com/robot/send?access_token=abc"
     assert channel.secret() == "SEC123"
+
+
+@pytest.mark.parametrize(
+    ("channel", "message"),
+    [
+        ("type: email\n    smtp_host: 127.0.0.1\n    sender: a@b.c", "channel type 'email' needs recipients"),
+        ("type: file", "channel type 'file' needs path"),
+        ("type: dingtalk", "channel type 'dingtalk' needs exactly one of url and url_env"),
+        ("type: slack\n    url: https://hooks.example/x\n    url_env: SLACK_URL", "exactly one of url and url_env"),
+        ("type: webhook\n    url: javascript:alert(1)", "channel url must be http\\(s\\)"),
+    ],
+)
+def test_a_channel_that_could_never_deliver_is_refused_when_the_watchlist_loads(
+    tmp_path: Path, channel: str, message: str
+) -> None:
+    text = f"brands:\n  - name: 蒙牛\nroutes:\n  default:\n    channels: [out]\nchannels:\n  out:\n    {channel}\n"
+    with pytest.raises(ConfigError, match=message):
+        load_watchlist(_write(tmp_path, text))
+
+
+def test_every_channel_type_has_an_alerter_and_its_requirements() -> None:
+    from typing import get_args
+
+    from pipeline.alert.registry import ALERTERS
+    from pipeline.config import REQUIRED_OPTIONS, ChannelType
+
+    assert set(get_args(ChannelType)) == set(ALERTERS) == set(REQUIRED_OPTIONS)

@@ -9,6 +9,8 @@ import pytest
 
 from pipeline.exceptions import InvalidRecord
 from pipeline.models import Author, Complaint, Metrics, Post, Sentiment
+from pipeline.store.es_mappings import post_document
+from pipeline.store.sqlite_schema import post_row
 from tests.conftest import make_post
 
 
@@ -141,7 +143,7 @@ def test_lenient_where_the_contract_allows() -> None:
             id=4978123456789012,  # an integer id with a source becomes its decimal string
             repost_of=4970000000000000,
             metrics={"reposts": 12.0, "comments": None, "likes": 2**53 - 1},  # JSON has one number type
-            author={"id": 1234567890, "verified_type": -5},  # no follower count reads as 0 for now
+            author={"id": 1234567890, "verified_type": -5},  # no follower count: unknown
             created_at="2000-01-01T00:00:00+08:00",
             fetched_at="2099-12-31T23:59:59Z",
             repost_chain=[{"name": "甲", "text": "😀 𠀀 beyond the BMP is fine"}],
@@ -150,7 +152,7 @@ def test_lenient_where_the_contract_allows() -> None:
     assert (post.id, post.source, post.repost_of) == ("4978123456789012", "weibo", "4970000000000000")
     assert post.metrics == Metrics(reposts=12, comments=0, likes=2**53 - 1)
     assert isinstance(post.metrics.reposts, int)
-    assert post.author == Author(id="1234567890", followers=0, verified_type=-5)
+    assert post.author == Author(id="1234567890", followers=None, verified_type=-5)
     assert post.created_at.year == 2000 and post.fetched_at is not None and post.fetched_at.year == 2099
     assert post.extra == {"repost_chain": [{"name": "甲", "text": "😀 𠀀 beyond the BMP is fine"}]}
     assert Post.from_dict(make_post(repost_of="", brand="")).repost_of is None
@@ -162,6 +164,24 @@ def test_stored_documents_read_back_unchanged() -> None:
         sentiment=Sentiment("negative", 0.93), complaint=Complaint(True, 0.91, 3, "safety")
     )
     assert Post.from_dict(post.to_dict()) == post
+
+
+def test_unknown_follower_count_is_not_zero_and_survives_json_and_the_stores() -> None:
+    """A search page shows no follower count: None goes through to_dict/from_dict and stays apart from 0."""
+    unknown = Post.from_dict(make_post(author={"id": "1", "followers": None}))
+    absent = Post.from_dict(make_post(author={"id": "1"}))
+    zero = Post.from_dict(make_post(author={"id": "1", "followers": 0}))
+    assert unknown.author is not None and unknown.author.followers is None
+    assert absent.author == unknown.author
+    assert zero.author is not None and zero.author.followers == 0
+    assert unknown.to_dict()["author"]["followers"] is None
+    assert Post.from_dict(unknown.to_dict()) == unknown
+    assert Post.from_dict(zero.to_dict()) == zero
+    assert unknown.author.follower_count == 0 == zero.author.follower_count
+    assert post_row(unknown, "{}", 0.0)["author_followers"] is None
+    assert post_row(zero, "{}", 0.0)["author_followers"] == 0
+    document = post_document(unknown, unknown.created_at, unknown.created_at, unknown.created_at)
+    assert document["author_followers"] is None and document["post"]["author"]["followers"] is None
 
 
 def test_parts_validate_alone_with_the_same_rules() -> None:

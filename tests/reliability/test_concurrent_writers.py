@@ -115,7 +115,7 @@ def test_an_ingest_killed_half_way_loses_nothing_once_run_again(tmp_path: Path) 
     with SQLiteStore(database) as store:
         assert store.count_posts() == 20_000
     with sqlite3.connect(database) as db:  # the full-text index holds each post exactly once
-        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM posts_fts").fetchone() == (20_000, 20_000)
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT rowid) FROM posts_text").fetchone() == (20_000, 20_000)
 
 
 def _count(database: Path) -> int:

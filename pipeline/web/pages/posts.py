@@ -14,8 +14,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import Settings
+from pipeline.detect.forecast import forecast_cascade
+from pipeline.detect.forecast_words import forecast_lines
 from pipeline.exceptions import InvalidRecord
 from pipeline.feedback import Correction, record_correction
+from pipeline.i18n import Language
 from pipeline.models import Post
 from pipeline.safe_text import LinkPolicy
 from pipeline.store.base import Store
@@ -45,6 +48,7 @@ WORDS: Words = {
         "en": "The {shown} with the most followers are listed.",
     },
     "post.root": {"zh": "转发自", "en": "Repost of"},
+    "post.forecast": {"zh": "传播预测", "en": "Spread forecast"},
     "post.root_missing": {"zh": "原帖 {id} 不在库中。", "en": "The original post {id} is not in the store."},
     "post.correct": {"zh": "更正标签", "en": "Correct the labels"},
     "post.correct_hint": {
@@ -67,9 +71,10 @@ class PostView:
     repost_count: int
     root: Post | None
     root_id: str | None
+    forecast: list[str]  # the cascade forecast in words (an original post with reposts), else empty
 
 
-def view_post(store: Store, post_id: str) -> PostView:
+def view_post(store: Store, post_id: str, language: Language = "zh", timezone: str = "Asia/Shanghai") -> PostView:
     post = store.get_post(post_id)
     if post is None:
         raise HTTPException(status_code=404, detail=post_id)
@@ -79,10 +84,12 @@ def view_post(store: Store, post_id: str) -> PostView:
         for s in store.snapshots(post.id)
     ]
     if post.repost_of is not None:
-        return PostView(row, snapshots, [], 0, store.get_post(post.repost_of), post.repost_of)
+        return PostView(row, snapshots, [], 0, store.get_post(post.repost_of), post.repost_of, [])
     reposts = store.reposts_of(post.id)
-    most_followed = sorted(reposts, key=lambda p: p.author.followers if p.author else 0, reverse=True)
-    return PostView(row, snapshots, most_followed[:REPOSTS_SHOWN], len(reposts), None, None)
+    most_followed = sorted(reposts, key=lambda p: p.author.follower_count if p.author else 0, reverse=True)
+    forecast = forecast_cascade(post.id, post, reposts, datetime.now(UTC)) if reposts else None
+    words = forecast_lines(forecast, language, timezone)[1:] if forecast else []  # the page names the post
+    return PostView(row, snapshots, most_followed[:REPOSTS_SHOWN], len(reposts), None, None, words)
 
 
 def form_labels(sentiment: str, complaint: str, severity: str, category: str) -> dict[str, object]:
@@ -116,7 +123,8 @@ def post_page(request: Request, store: Annotated[Store, Depends(guards.store)], 
 def _post_page(
     request: Request, store: Store, post_id: str, status_code: int = 200, problem: str | None = None
 ) -> Response:
-    view = view_post(store, post_id)
+    settings: Settings = request.app.state.settings
+    view = view_post(store, post_id, request_language(request, settings), settings.timezone)
     return page(
         request,
         "post.html",

@@ -18,7 +18,7 @@ def make_post(
     *,
     brand: str = "蒙牛",
     negative: bool = False,
-    followers: int = 300,
+    followers: int | None = 300,
     verified: bool = False,
     repost_of: str | None = None,
     category: str = "none",

@@ -132,3 +132,28 @@ def test_a_burst_that_ended_hours_ago_does_not_page_on_the_kernel_tail() -> None
     paper = replace(paper, seismic=replace(paper.seismic, lower_bound_max_age_s=math.inf))
     hits = burst(paper).check(now).hits
     assert [hit.evidence["fired_by"] for hit in hits] == [["size"]]
+
+
+def test_reposts_from_search_pages_have_unknown_follower_counts() -> None:
+    """Search pages show no follower counts: the detector keeps them unknown instead of reading 0."""
+    detector = CascadeDetector()
+    detector.update(make_post("weibo:root", T0, negative=True, category="safety", followers=None))
+    for k in range(40):
+        at = T0 + timedelta(seconds=20 * (k + 1))
+        detector.update(make_post(f"weibo:r{k}", at, negative=True, repost_of="weibo:root", followers=None))
+    now = T0 + timedelta(minutes=15)
+    estimate = detector.estimate("weibo:root", now)
+    assert estimate is not None and estimate.unknown_marks == 41  # the root and every reposter
+    assert not estimate.supercritical
+    assert math.isfinite(estimate.predicted)
+    # read as 0 followers (what happened before unknown existed) the same cascade looked explosive
+    zero = CascadeDetector()
+    zero.update(make_post("weibo:root", T0, negative=True, category="safety", followers=0))
+    for k in range(40):
+        at = T0 + timedelta(seconds=20 * (k + 1))
+        zero.update(make_post(f"weibo:r{k}", at, negative=True, repost_of="weibo:root", followers=0))
+    as_zero = zero.estimate("weibo:root", now)
+    assert as_zero is not None and as_zero.supercritical
+    hits = detector.check(now).hits
+    for hit in hits:
+        assert hit.evidence["unknown_followers"] == 41 and hit.evidence["root_followers"] is None

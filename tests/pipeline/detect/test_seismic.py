@@ -93,3 +93,61 @@ def test_lower_bound_counts_the_debt_of_recent_posts() -> None:
     assert int(recent.sum()) == 3
     assert result.predicted_low == pytest.approx(expected)
     assert result.observed < result.predicted_low < result.predicted
+
+
+def _fast_burst(reposts: int, minutes: float) -> np.ndarray:
+    return np.linspace(30.0, minutes * 60.0, reposts)
+
+
+def test_unknown_follower_counts_are_not_zero() -> None:
+    """Read as 0, unknown counts make an active cascade look explosive; as unknown they get the prior."""
+    times = _fast_burst(200, 20.0)
+    as_zero = estimate(times, np.zeros(200), 100_000.0, 1200.0, PARAMS)
+    unknown = estimate(times, np.full(200, math.nan), 100_000.0, 1200.0, PARAMS)
+    assert as_zero.supercritical and as_zero.unknown_marks == 0
+    assert unknown.unknown_marks == 200
+    assert not unknown.supercritical
+    assert math.isfinite(unknown.predicted)
+    assert unknown.predicted_low <= unknown.predicted <= unknown.predicted_high
+
+
+def test_unknown_counts_widen_the_interval() -> None:
+    times = _fast_burst(60, 30.0)
+    unknown = estimate(times, np.full(60, math.nan), 5000.0, 1800.0, PARAMS)
+    # the same cascade with every count known at the prior and the calibration of unknown accounts
+    known_params = SeismicParams(n_star=PARAMS.unknown_n_star, alpha=PARAMS.unknown_alpha_at(1800.0))
+    known = estimate(times, np.full(60, PARAMS.unknown_followers), 5000.0, 1800.0, known_params)
+    assert unknown.predicted == pytest.approx(known.predicted)  # the prior is the point value
+    assert unknown.predicted_low < known.predicted_low
+    assert unknown.predicted_high > known.predicted_high
+    assert unknown.branching_low <= known.branching_low
+
+
+def test_supercritical_needs_evidence_whatever_the_unknown_counts_are() -> None:
+    """The confident branching factor is the smallest over the plausible range of the unknown counts."""
+    times = _fast_burst(400, 10.0)
+    result = estimate(times, np.full(400, math.nan), 50.0, 600.0, PARAMS)
+    at_top = estimate(
+        times,
+        np.full(400, PARAMS.unknown_followers_high),
+        50.0,
+        600.0,
+        SeismicParams(n_star=PARAMS.unknown_n_star, alpha=PARAMS.unknown_alpha_at(600.0)),
+    )
+    assert result.branching_low == pytest.approx(at_top.branching_low)
+    assert result.branching_low < result.branching < result.branching_high
+
+
+def test_known_counts_ignore_the_unknown_prior() -> None:
+    times, followers = _burst(50, 500.0)
+    a = estimate(times, followers, 500.0, 3600.0, PARAMS)
+    b = estimate(times, followers, 500.0, 3600.0, SeismicParams(unknown_followers=1.0, unknown_n_star=999.0))
+    assert (a.predicted, a.predicted_low, a.branching_low) == (b.predicted, b.predicted_low, b.branching_low)
+
+
+def test_unknown_alpha_is_interpolated_in_log_age_and_flat_outside() -> None:
+    params = SeismicParams(unknown_alpha_by_age=((600.0, 2.0), (6000.0, 1.0)))
+    assert params.unknown_alpha_at(60.0) == 2.0
+    assert params.unknown_alpha_at(600.0 * math.sqrt(10.0)) == pytest.approx(1.5)
+    assert params.unknown_alpha_at(1e6) == 1.0
+    assert SeismicParams(unknown_alpha_by_age=()).unknown_alpha_at(600.0) == 1.0

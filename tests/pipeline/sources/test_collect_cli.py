@@ -46,8 +46,12 @@ def test_collect_weibo_search_against_a_local_server(
     assert first["source"] == "weibo"
     assert first["metrics"] == {"reposts": 12, "comments": 34, "likes": 56}
     assert first["author"] == {
-        "id": "1001", "name": "充电宝观察", "followers": 0, "verified": True, "verified_type": 1,
-    }  # fmt: skip
+        "id": "1001",
+        "name": "充电宝观察",
+        "followers": None,
+        "verified": True,
+        "verified_type": 1,
+    }  # fmt: skip  (search pages show no follower count: unknown, not 0)
     assert first["created_at"].endswith("08:15:00+08:00")
     fetched = datetime.fromisoformat(posts["weibo:5230000000000002"]["fetched_at"])
     assert datetime.fromisoformat(posts["weibo:5230000000000002"]["created_at"]) == fetched  # 刚刚

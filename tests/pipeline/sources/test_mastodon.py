@@ -14,7 +14,7 @@ from pipeline.config import MastodonSettings
 from pipeline.exceptions import LoginRequired, RateLimited
 from pipeline.models import SHANGHAI
 from pipeline.sources.blocking import Unparseable
-from pipeline.sources.mastodon import MastodonSource, content_to_text
+from pipeline.sources.mastodon import MastodonSource, content_to_text, status_to_posts
 from tests.pipeline.sources.conftest import JSON, fixture_bytes
 
 SINCE = datetime(2026, 11, 21, 0, 0, tzinfo=SHANGHAI)
@@ -122,3 +122,18 @@ def test_blocks_raise(
 
 def test_content_to_text() -> None:
     assert content_to_text("<p>一<br>二</p><p>三 &amp; 四</p>") == "一\n二\n三 & 四"
+
+
+def test_account_without_a_follower_count_has_an_unknown_one() -> None:
+    status = {
+        "id": "109",
+        "created_at": "2026-12-05T02:00:00.000Z",
+        "content": "<p>充电宝又坏了</p>",
+        "account": {"id": "7", "acct": "someone"},
+    }
+    fetched = datetime(2026, 12, 5, 10, 0, tzinfo=SHANGHAI)
+    [post] = status_to_posts(status, "example.social", fetched, None)
+    assert post.author is not None and post.author.followers is None
+    status["account"] = {"id": "7", "acct": "someone", "followers_count": 0}
+    [counted] = status_to_posts(status, "example.social", fetched, None)
+    assert counted.author is not None and counted.author.followers == 0

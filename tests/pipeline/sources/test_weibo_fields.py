@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
-from pipeline.sources.weibo_fields import html_to_text, parse_count, strip_full_text_link
+from pipeline.models import SHANGHAI
+from pipeline.sources.weibo_fields import html_to_text, parse_count, parse_follower_count, strip_full_text_link
+from pipeline.sources.weibo_mblog import mblog_to_post
 
 
 @pytest.mark.parametrize(
@@ -36,3 +40,20 @@ def test_html_to_text_keeps_emoji_alt_and_line_breaks() -> None:
 def test_strip_full_text_link() -> None:
     assert strip_full_text_link("客服说是我的问题 ...全文") == "客服说是我的问题"
     assert strip_full_text_link("全文完") == "全文完"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, None), (True, None), ("粉丝", None), ("", None), (0, 0), ("0", 0), (12, 12), ("1.2万", 12_000), (-3, 0)],
+)
+def test_follower_count_keeps_unknown_apart_from_zero(raw: object, expected: int | None) -> None:
+    assert parse_follower_count(raw) == expected
+
+
+def test_mblog_without_a_follower_count_has_an_unknown_one() -> None:
+    mblog = {"mid": "5230000000000001", "created_at": "刚刚", "text": "充电宝又坏了", "user": {"id": 1001}}
+    fetched = datetime(2026, 12, 5, 10, 0, tzinfo=SHANGHAI)
+    post = mblog_to_post(mblog, fetched)
+    assert post.author is not None and post.author.followers is None
+    counted = mblog_to_post({**mblog, "user": {"id": 1001, "followers_count": 0}}, fetched)
+    assert counted.author is not None and counted.author.followers == 0

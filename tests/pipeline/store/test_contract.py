@@ -245,3 +245,33 @@ def test_posts_added_since_a_cursor_include_new_posts_not_updates(store: Store) 
     if isinstance(store, SQLiteStore):  # exact; Elasticsearch reads again a little before the cursor
         assert [post.id for post in added] == ["weibo:3"]
         assert store.posts_added_since(after) == ([], after)
+
+
+def test_search_finds_any_substring_and_single_characters(store: Store) -> None:
+    store.upsert_posts(
+        [
+            _post(1, 0, text="蒙牛纯牛奶质量问题太多了[怒]"),
+            _post(2, 5, text="iPhone 质量不错"),
+            _post(3, 10, text="问题不大"),
+        ]
+    )
+    assert [post.id for post in store.search("量问")] == ["weibo:1"]  # no segmenter cuts a word there
+    assert [post.id for post in store.search("怒")] == ["weibo:1"]  # a run's last character
+    assert {post.id for post in store.search("质")} == {"weibo:1", "weibo:2"}  # the start of a pair
+    assert [post.id for post in store.search("iphone 质量")] == ["weibo:2"]  # every run, case folded
+    assert store.search("质量问题 iphone") == []
+    assert store.search("，。！") == []
+
+
+def test_trends_follow_labels_that_change_and_windows_off_the_hour(store: Store) -> None:
+    store.upsert_posts([_post(1, 10), _post(2, 50), _post(3, 130)])
+    store.upsert_posts([_scored(_post(1, 10), "negative", 2, "quality")])  # scored later: moves out of unscored
+    window = {"since": T0 + timedelta(minutes=5), "until": T0 + timedelta(minutes=135), "interval": timedelta(hours=1)}
+    assert store.trends(brand="蒙牛", by="sentiment", **window) == [
+        TrendBucket(T0, "蒙牛", "negative", 1),
+        TrendBucket(T0, "蒙牛", "unscored", 1),
+        TrendBucket(T0 + timedelta(hours=2), "蒙牛", "unscored", 1),
+    ]
+    narrower = {**window, "until": T0 + timedelta(minutes=129)}
+    assert [bucket.count for bucket in store.trends(brand="蒙牛", **narrower)] == [2]
+    assert store.count_posts(brand="蒙牛") == 3

@@ -79,18 +79,23 @@ def test_parse_trend_buckets_names_missing_values() -> None:
     assert kolkata.start.isoformat() == "2026-11-22T07:30:00+05:30"  # the same instant, told in that zone
 
 
-def test_full_text_requires_every_segmented_word() -> None:
-    search = es_queries.full_text(None, "yuqing-posts", "快递太慢", brand="顺丰", limit=5)
+def test_full_text_requires_every_run_as_a_phrase() -> None:
+    search = es_queries.full_text(None, "yuqing-posts", "快递太慢 怒 iPhone", brand="顺丰", limit=5)
     assert search is not None
     assert search.to_dict() == {
         "query": {
             "bool": {
                 "filter": [{"term": {"brand": "顺丰"}}],
-                "must": [{"match": {"text_seg": {"query": "快递 太慢", "operator": "and"}}}],
+                "must": [
+                    {"match_phrase": {"text.cjk": "快递太慢"}},
+                    {"match_phrase": {"text": "怒"}},
+                    {"match_phrase": {"text": "iPhone"}},
+                ],
             }
         },
-        "sort": [{"_score": {"order": "desc"}}, {"created_at": {"order": "desc"}}],
+        "sort": [{"created_at": {"order": "desc"}}],
         "size": 5,
+        "track_total_hits": False,
     }
     assert es_queries.full_text(None, "yuqing-posts", "，。！") is None
 

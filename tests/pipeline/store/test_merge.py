@@ -33,3 +33,11 @@ def test_copies_in_one_batch_fold_newest_fields_over_highest_metrics() -> None:
     folded = fold_duplicates([newer, other, older])
     assert list(folded) == [newer.id, "weibo:2"]
     assert (folded[newer.id].text, folded[newer.id].metrics.reposts) == ("新", 500)
+
+
+def test_a_copy_that_does_not_show_the_follower_count_keeps_the_known_one() -> None:
+    known = Post.from_dict(make_post(id="weibo:1", author={"id": "7", "name": "甲", "followers": 5200}))
+    unknown = Post.from_dict(make_post(id="weibo:1", author={"id": "7", "name": "甲乙", "followers": None}))
+    merged = merge_posts(known, unknown)
+    assert merged.author is not None and (merged.author.name, merged.author.followers) == ("甲乙", 5200)
+    assert merge_posts(unknown, unknown).author == unknown.author  # unknown stays unknown, not 0

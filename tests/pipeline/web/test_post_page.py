@@ -72,6 +72,8 @@ def test_the_post_page_draws_its_snapshots_and_lists_its_reposts(console: Consol
     assert page.locator("#reposts tbody tr").count() == 50
     assert "育儿大V说" in page.inner_text("#reposts tbody tr:first-child")
     assert "危急" in page.inner_text("#label-severity .model")
+    forecast = page.inner_text("#forecast")  # the crisis cascade, forecast as `yuqing forecast` says it
+    assert "已观察转发" in forecast and "分支系数" in forecast and "判断" in forecast
     screenshot(page, "post")
     page.click(f"#reposts a[href='/posts/{BIG_ACCOUNT_REPOST_ID}']")
     page.wait_for_selector("#root")

@@ -25,13 +25,13 @@ from classifiers.artifacts import bundled_dir  # noqa: E402
 from classifiers.evaluate import (  # noqa: E402
     BundlePredictor,
     EvalSets,
-    SnowNLPPredictor,
     evaluate,
     format_table,
     load_eval_sets,
 )
 from classifiers.inference import ModelBundle  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
+from pipeline.enrich.baseline import SnowNLPPredictor  # noqa: E402
 from pipeline.enrich.enricher import Enricher  # noqa: E402
 from pipeline.models import Post  # noqa: E402
 

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.exceptions import ModelError
+from classifiers.errors import ModelError
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from classifiers.lexicon import count_present
+from classifiers.lexicon import CueCounter
 
 QUALITY = (
     "质量", "坏了", "坏的", "故障", "不能用", "没法用", "用不了", "不好用", "死机", "卡顿", "黑屏", "做工", "瑕疵",
@@ -62,7 +62,9 @@ CATEGORY_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+_COUNTER = CueCounter(tuple(cues for _, cues in CATEGORY_CUES))
+
+
 def category_cue_features(texts: list[str]) -> NDArray[np.float32]:
     """One column per cue list for preprocessed texts: cues present, at most 3, divided by 3."""
-    rows = [[count_present(text, cues) / 3.0 for _, cues in CATEGORY_CUES] for text in texts]
-    return np.array(rows, dtype=np.float32).reshape(len(texts), len(CATEGORY_CUES))
+    return (_COUNTER.counts(texts) / 3.0).astype(np.float32)

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from classifiers.category_cues import CATEGORY_CUES
-from pipeline.models import CATEGORIES
+from classifiers.labels import CATEGORIES
 
 COMPLAINT_CATEGORIES: tuple[str, ...] = tuple(category for category in CATEGORIES if category != "none")
 CUE_LISTS: tuple[str, ...] = tuple(category for category, _ in CATEGORY_CUES)  # the order of the cue columns

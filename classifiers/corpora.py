@@ -19,9 +19,9 @@ from typing import Literal
 
 from sklearn.model_selection import train_test_split
 
+from classifiers.errors import CorpusError
+from classifiers.labels import CATEGORIES
 from classifiers.preprocess import strip_emoticons
-from pipeline.exceptions import ConfigError
-from pipeline.models import CATEGORIES
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class ComplaintExample:
     category: str
 
 
-class CorpusMissing(ConfigError):
+class CorpusMissing(CorpusError):
     """A corpus file is not where the settings say (no corpora on this machine, or the wrong folder)."""
 
 
@@ -121,7 +121,7 @@ def smp2020(data_dir: Path, split: Split) -> list[SentimentExample]:
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not a JSON array: {exc}") from exc
+        raise CorpusError(f"{path}: not a JSON array: {exc}") from exc
     examples = []
     for record in records:
         text, emotion = str(record.get("content") or "").strip(), str(record.get("label") or "")
@@ -193,6 +193,58 @@ def weibo_brand_extra(data_dir: Path, labels: Path = EXTRA_LABELS) -> list[Compl
             "corpus?", labels, mismatched, csv_path,
         )  # fmt: skip
     return examples
+
+
+POOL_LABELS = Path(str(resources.files("classifiers") / "resources" / "weibo_brand_pool_labels.jsonl"))
+POOL_SOURCE = "weibo_brand_pool"  # the `src` of these posts
+MAX_COPIES = 3  # of one reposted campaign text in training: one man's 40 copies would outweigh a category
+
+
+def weibo_brand_pool(
+    data_dir: Path, split: Literal["train", "test"], labels: Path = POOL_LABELS
+) -> list[ComplaintExample]:
+    """Hand-labelled posts of `weibo_brand_pool/` (`resources/weibo_brand_pool_labels.md`), one split. The label
+    file names posts by id and a hash of their text, so it ships no text; a post whose text does not match its
+    hash is skipped. Training keeps at most `MAX_COPIES` posts of each group of near copies."""
+    texts: dict[str, str] = {}
+    for path in sorted((data_dir / POOL_SOURCE).glob("*.jsonl")):
+        for row in _jsonl_rows(path):
+            texts[str(row.get("id", ""))] = str(row.get("text") or "").strip()
+    if not texts:
+        raise CorpusMissing(f"{data_dir / POOL_SOURCE}: no pool posts")
+    examples, mismatched = [], 0
+    copies: dict[str, int] = {}
+    for raw in _jsonl_rows(labels):
+        if raw.get("split") != split:
+            continue
+        try:
+            label = _extra_label({**raw, "row": 0})
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.warning("%s: skipped label %s: %s", labels, raw.get("id"), exc)
+            continue
+        text = texts.get(str(raw.get("id")), "")
+        if text_digest(text) != label.digest:
+            mismatched += 1
+            continue
+        group = str(raw.get("copies_of", raw["id"]))
+        copies[group] = copies.get(group, 0) + 1
+        if split == "train" and copies[group] > MAX_COPIES:
+            continue
+        examples.append(
+            ComplaintExample(str(raw["id"]), POOL_SOURCE, text, label.complaint, label.severity, label.category)
+        )
+    if mismatched:
+        logger.warning("%s: %d labelled posts do not match their text and were skipped", labels, mismatched)
+    return examples
+
+
+def _jsonl_rows(path: Path) -> Iterator[dict[str, object]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                yield dict(json.loads(line))
+            except (json.JSONDecodeError, TypeError, ValueError) as exc:
+                logger.warning("%s:%d: skipped unreadable line: %s", path, number, exc)
 
 
 def read_extra_labels(path: Path) -> list[ExtraLabel]:

@@ -9,9 +9,10 @@ ordinal MAE, category macro-F1).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +43,7 @@ class Predictor(Protocol):
 class EvalSets:
     sentiment: dict[str, list[SentimentExample]]
     complaints: list[ComplaintExample]
+    pool: list[ComplaintExample] = field(default_factory=list)  # weibo_brand_pool's test split, reported apart
 
 
 def _sample(examples: list[SentimentExample], limit: int | None) -> list[SentimentExample]:
@@ -61,7 +63,16 @@ def load_eval_sets(data_dir: Path, limit: int | None = None) -> EvalSets:
     return EvalSets(
         sentiment={name: _sample(examples, limit) for name, examples in sets.items()},
         complaints=corpora.complaints_gold(data_dir, "test"),
+        pool=_pool_test(data_dir),
     )
+
+
+def _pool_test(data_dir: Path) -> list[ComplaintExample]:
+    """The pool's test split when the pool is on this machine (an older corpora folder may not have it)."""
+    try:
+        return corpora.weibo_brand_pool(data_dir, "test")
+    except corpora.CorpusMissing:
+        return []
 
 
 def sentiment_metrics(truth: Sequence[int], p_negative: NDArray[np.float64]) -> dict[str, float]:
@@ -90,7 +101,24 @@ def complaint_metrics(examples: Sequence[ComplaintExample], predicted: Complaint
         "category_macro_f1": float(
             f1_score([e.category for e in examples], predicted.category, average="macro", zero_division=0)
         ),
+        # Of the complaints found, how many go to the right team; and how many of each level are caught.
+        "category_accuracy_found": _found_category_accuracy(examples, predicted),
+        **{
+            f"severity_recall_{level}": float(
+                recall_score(truth_severity, predicted.severity, labels=[level], average="macro", zero_division=0)
+            )
+            for level in (1, 2, 3)
+        },
     }
+
+
+def _found_category_accuracy(examples: Sequence[ComplaintExample], predicted: ComplaintPrediction) -> float:
+    found = [
+        (example.category, category)
+        for example, flag, category in zip(examples, predicted.is_complaint, predicted.category, strict=True)
+        if example.complaint and flag
+    ]
+    return sum(truth == guess for truth, guess in found) / len(found) if found else math.nan
 
 
 def _subset(predicted: ComplaintPrediction, mask: NDArray[np.bool_]) -> ComplaintPrediction:
@@ -135,6 +163,9 @@ def evaluate(predictor: Predictor, sets: EvalSets) -> Metrics:
             mask = sources == src
             chosen = [e for e, keep in zip(sets.complaints, mask, strict=True) if keep]
             results[f"complaints_zh_gold/{src}"] = complaint_metrics(chosen, _subset(predicted, mask))
+    if sets.pool:
+        predicted = predictor.complaint_predictions([e.text for e in sets.pool])
+        results[corpora.POOL_SOURCE] = complaint_metrics(sets.pool, predicted)
     return results
 
 
@@ -152,38 +183,6 @@ class BundlePredictor:
 
     def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:
         return self.bundle.complaint_predictions(texts)  # type: ignore[attr-defined, no-any-return]
-
-
-class SnowNLPPredictor:
-    """The client's baseline: snownlp sentiment plus the keyword complaint rules of `pipeline.enrich`."""
-
-    def __init__(self, classifier: object | None = None) -> None:
-        self.classifier = classifier  # a retrained snownlp `Sentiment`, or None for the stock model
-
-    def negative_probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        if self.classifier is not None:
-            return np.array([1.0 - self.classifier.classify(text) if text else 0.5 for text in texts])  # type: ignore[attr-defined]
-        from snownlp import SnowNLP
-
-        return np.array([1.0 - SnowNLP(text).sentiments if text else 0.5 for text in texts])
-
-    def sentiments_labels(self, texts: Sequence[str]) -> list[str]:
-        from pipeline.enrich.sentiment import _from_positive_probability
-
-        return [_from_positive_probability(1.0 - p).label for p in self.negative_probability(texts)]
-
-    def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:
-        from pipeline.enrich.complaint_rules import RuleComplaintScorer
-        from pipeline.enrich.sentiment import _from_positive_probability
-
-        sentiments = [_from_positive_probability(1.0 - p) for p in self.negative_probability(texts)]
-        complaints = RuleComplaintScorer().score(list(texts), sentiments)
-        return ComplaintPrediction(
-            np.array([c.probability for c in complaints]),
-            np.array([c.is_complaint for c in complaints], dtype=bool),
-            np.array([c.severity for c in complaints], dtype=np.int64),
-            [c.category for c in complaints],
-        )
 
 
 def evaluate_bundle(bundle: object, sets: EvalSets) -> Metrics:

@@ -3,12 +3,15 @@
 Hashed character n-grams and (optionally) jieba word 1-2-grams (binary, L2-normalised), hashed emoticon tags
 (optional), a few dense cue columns (`classifiers.lexicon`), target columns (`classifiers.targets`: is the
 post aimed at a company?) and (optionally) category cue columns (`classifiers.category_cues`), last. Hashing
-keeps the artifact free of a vocabulary and the transform stateless.
+keeps the artifact free of a vocabulary and the transform stateless. `transform` hashes a batch at once
+(`classifiers.hashing`); `reference_transform` goes through sklearn's `HashingVectorizer`, which the models
+were trained with, and gives the same matrix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -17,6 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from classifiers.category_cues import CATEGORY_CUES, category_cue_features
+from classifiers.hashing import char_ngram_rows, string_rows
 from classifiers.lexicon import cue_features
 from classifiers.preprocess import emoticon_tags, preprocess, segment
 from classifiers.targets import FEATURE_NAMES as TARGET_FEATURES
@@ -97,6 +101,22 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         raw = list(texts)
+        if not raw:
+            return sparse.csr_matrix((0, self._width()), dtype=np.float32)
+        prepared = [preprocess(text) for text in raw]
+        blocks = [char_ngram_rows(prepared, (1, self.char_max_n), 2**self.char_bits)]
+        if self.word_bits:
+            blocks.append(string_rows([_word_ngrams(segment(text)) for text in prepared], 2**self.word_bits))
+        if self.emoticon_bits:
+            # Unnormalised: a tag is worth `emoticon_weight` however many n-grams the post has.
+            tags = string_rows([emoticon_tags(text) for text in raw], 2**self.emoticon_bits, norm=None)
+            blocks.append(tags * self.emoticon_weight)
+        return sparse.hstack([*blocks, *self._cue_blocks(raw, prepared)], format="csr", dtype=np.float32)
+
+    def reference_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """`transform` through sklearn's `HashingVectorizer`, as the models were trained: the reference the
+        batch hasher (`classifiers.hashing`) is checked against, column for column."""
+        raw = list(texts)
         if not raw:  # the hashing vectorisers cannot take an empty batch
             return sparse.csr_matrix((0, self._width()), dtype=np.float32)
         prepared = [preprocess(text) for text in raw]
@@ -116,13 +136,22 @@ class WeiboFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             )
             blocks.append(words.transform(prepared))
         if self.emoticon_bits:
-            # Unnormalised: a tag is worth `emoticon_weight` however many n-grams the post has.
             emoticons = HashingVectorizer(
                 analyzer=emoticon_tags, n_features=2**self.emoticon_bits, **{**_BINARY_UNIT_ROWS, "norm": None}
             )
             blocks.append(emoticons.transform(raw) * self.emoticon_weight)
-        blocks.append(sparse.csr_matrix(cue_features(prepared) * self.cue_weight))
-        blocks.append(sparse.csr_matrix(target_features(raw, prepared) * self.target_weight))
+        return sparse.hstack([*blocks, *self._cue_blocks(raw, prepared)], format="csr", dtype=np.float32)
+
+    def _cue_blocks(self, raw: list[str], prepared: list[str]) -> list[sparse.csr_matrix]:
+        blocks = [
+            sparse.csr_matrix(cue_features(prepared) * self.cue_weight),
+            sparse.csr_matrix(target_features(raw, prepared) * self.target_weight),
+        ]
         if self.category_weight:
             blocks.append(sparse.csr_matrix(category_cue_features(prepared) * self.category_weight))
-        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+        return blocks
+
+
+def _word_ngrams(tokens: list[str]) -> list[str]:
+    """Word 1- and 2-grams as `HashingVectorizer(ngram_range=(1, 2))` spells them."""
+    return [*tokens, *(f"{first} {second}" for first, second in pairwise(tokens))]

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -20,10 +21,29 @@ from scipy import sparse
 
 from classifiers.artifacts import load_card, load_models, model_dir_for
 from classifiers.complaint_model import ComplaintPrediction
-from pipeline.exceptions import ModelError
-from pipeline.models import Complaint, Sentiment
+from classifiers.errors import ModelError
+from classifiers.labels import SentimentLabel
+from classifiers.sentiment_model import label_for
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentOutput:
+    """The sentiment model's answer for one text (the pipeline turns it into a post's `Sentiment`)."""
+
+    label: SentimentLabel
+    p_negative: float  # in [0, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintOutput:
+    """The complaint model's answer for one text (the pipeline turns it into a post's `Complaint`)."""
+
+    is_complaint: bool
+    probability: float  # in [0, 1]
+    severity: int  # 0-3
+    category: str  # one of `classifiers.labels.CATEGORIES`
 
 
 class ModelBundle:
@@ -65,10 +85,13 @@ class ModelBundle:
         with self._lock:
             rows, matrix = self._last_rows, self._last_matrix
         missing = [text for text in dict.fromkeys(wanted) if text not in rows]
-        if missing:
-            rows = {**rows, **{text: matrix.shape[0] + index for index, text in enumerate(missing)}}
-            matrix = sparse.vstack([matrix, self.featurizer.transform(missing)], format="csr")
-        result = matrix[[rows[text] for text in wanted]]
+        if missing == wanted:  # nothing to reuse (the sentiment call of a new batch): no stacking, no reindexing
+            result = self.featurizer.transform(wanted)
+        else:
+            if missing:
+                rows = {**rows, **{text: matrix.shape[0] + index for index, text in enumerate(missing)}}
+                matrix = sparse.vstack([matrix, self.featurizer.transform(missing)], format="csr")
+            result = matrix[[rows[text] for text in wanted]]
         with self._lock:
             self._last_rows = {text: index for index, text in enumerate(wanted)}
             self._last_matrix = result
@@ -87,27 +110,29 @@ class ModelBundle:
             return np.zeros(0)
         return np.asarray(self.sentiment_head.neutral_probability(self._sentiment_features(texts)), dtype=np.float64)
 
-    def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
+    def sentiments(self, texts: Sequence[str]) -> list[SentimentOutput]:
         if not texts:
             return []
         features = self._sentiment_features(texts)
-        labels = self.sentiment_head.labels(features)
+        # The head's `labels`, without computing P(negative) a second time for the scores.
         negative = self.sentiment_head.predict_proba(features)[:, 1]
+        neutral = self.sentiment_head.neutral_probability(features)
+        threshold = self.sentiment_head.neutral_threshold
         return [
-            Sentiment(label=label, score=min(max(float(p_negative), 0.0), 1.0))
-            for label, p_negative in zip(labels, negative, strict=True)
+            SentimentOutput(label_for(p_negative, p_neutral, threshold), min(max(float(p_negative), 0.0), 1.0))
+            for p_negative, p_neutral in zip(negative, neutral, strict=True)
         ]
 
     def complaint_predictions(self, texts: Sequence[str]) -> ComplaintPrediction:
         prediction: ComplaintPrediction = self.complaint_head.predict_all(self.features(texts))
         return prediction
 
-    def complaints(self, texts: Sequence[str]) -> list[Complaint]:
+    def complaints(self, texts: Sequence[str]) -> list[ComplaintOutput]:
         if not texts:
             return []
         predicted = self.complaint_predictions(texts)
         return [
-            Complaint(
+            ComplaintOutput(
                 is_complaint=bool(flag),
                 probability=min(max(float(probability), 0.0), 1.0),
                 severity=int(severity),
@@ -118,7 +143,7 @@ class ModelBundle:
             )
         ]
 
-    def classify(self, texts: Sequence[str]) -> list[tuple[Sentiment, Complaint]]:
+    def classify(self, texts: Sequence[str]) -> list[tuple[SentimentOutput, ComplaintOutput]]:
         return list(zip(self.sentiments(texts), self.complaints(texts), strict=True))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.artifacts import CURRENT_POINTER, load_card
-from pipeline.exceptions import ModelError
+from classifiers.errors import ModelError
 
 logger = logging.getLogger(__name__)
 

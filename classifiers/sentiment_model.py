@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
-from pipeline.models import SentimentLabel
+from classifiers.labels import SentimentLabel
 
 
 def _compact(model: LogisticRegression) -> LogisticRegression:

@@ -172,6 +172,14 @@ def feedback_examples(records: Sequence[dict[str, Any]]) -> tuple[list[Sentiment
     return sentiment, complaints
 
 
+def _pool_train(data_dir: Path) -> list[corpora.ComplaintExample]:
+    """The hand-labelled pool posts' train split; none when the pool is not on this machine."""
+    try:
+        return corpora.weibo_brand_pool(data_dir, "train")
+    except corpora.CorpusMissing:
+        return []
+
+
 def load_training_data(data_dir: Path, config: TrainConfig, feedback: Sequence[dict[str, Any]] = ()) -> TrainingData:
     held_out = reporting_texts(data_dir)
     # The complaint model may learn from gold train posts that sit in weibo_senti_100k's test split: that
@@ -179,6 +187,7 @@ def load_training_data(data_dir: Path, config: TrainConfig, feedback: Sequence[d
     held_out_complaints = reporting_texts(data_dir, complaints_only=True)
     gold = _cap(corpora.complaints_gold(data_dir, "train"), config.limit, config.seed)
     extra = _cap(corpora.weibo_brand_extra(data_dir), config.limit, config.seed)
+    pool = _cap(_pool_train(data_dir), config.limit, config.seed)
     sources: list[list[SentimentExample]] = [
         corpora.weibo_senti(data_dir, "train"),
         # neutral rows too: they train the neutral head; "surprise" counts as emotional, not neutral
@@ -195,7 +204,7 @@ def load_training_data(data_dir: Path, config: TrainConfig, feedback: Sequence[d
     gold = [e for e in gold if preprocess(e.text) not in held_out_complaints]
     # The extra Weibo labels are rows of weibo_senti_100k's train split; the filter keeps that promise.
     extra = [e for e in extra if preprocess(e.text) not in held_out]
-    complaints = gold + extra + feedback_complaints
+    complaints = gold + extra + pool + feedback_complaints
     counts: dict[str, int] = {}
     for example in sentiment:
         counts[f"sentiment/{example.src}"] = counts.get(f"sentiment/{example.src}", 0) + 1
@@ -286,6 +295,7 @@ def train_complaint(
     source_weights = {
         "weibo_brand": config.weibo_brand_weight,
         corpora.EXTRA_SOURCE: config.weibo_brand_extra_weight,
+        corpora.POOL_SOURCE: config.weibo_brand_extra_weight,
         "feedback": config.feedback_weight,
     }
     weights = [source_weights.get(e.src, 1.0) for e in examples]

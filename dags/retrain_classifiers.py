@@ -49,14 +49,11 @@ default_args = {
 def retrain_classifiers() -> None:
     @task
     def train() -> str:
-        from classifiers.train import TrainConfig
         from pipeline.tasks import task_settings
-        from pipeline.tasks.retrain_classifiers import CorporaAbsent, train
+        from pipeline.tasks.retrain_classifiers import CorporaAbsent, train, train_config
 
-        params = get_current_context()["params"]
-        config = TrainConfig(limit=params["limit"], char_bits=params["char_bits"], word_bits=params["word_bits"])
         try:
-            return train(task_settings(), config)
+            return train(task_settings(), train_config(get_current_context()["params"]))
         except CorporaAbsent as exc:
             raise AirflowSkipException(str(exc)) from None
 

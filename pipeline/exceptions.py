@@ -14,8 +14,10 @@
     │   └── ParseError
     ├── StoreError                   the store failed (SQLite or Elasticsearch)
     │   └── RecordConflict           a conditional record write lost a race (re-read and retry)
-    ├── ModelError                   a classifier artifact is missing or unusable
     └── AlertDeliveryError           one channel failed to deliver one message
+
+The classifiers raise their own `classifiers.errors.ClassifierError` (the package knows nothing of the
+pipeline); the command line reports both alike.
 
 Control flow: `DropPost(reason)` (a post is deliberately not kept) and `NotConfigured` (a component is off).
 """
@@ -79,10 +81,6 @@ class StoreError(YuqingError):
 
 class RecordConflict(StoreError):
     """A write conditional on a record's version found another version: someone wrote in between."""
-
-
-class ModelError(YuqingError):
-    pass
 
 
 class AlertDeliveryError(YuqingError):

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pipeline.enrich.enricher import Enricher, batched
+from pipeline.enrich.parallel import ParallelEnricher
 from pipeline.exceptions import DropPost
 from pipeline.models import Post
 from pipeline.normalise import BrandMatcher, normalise
@@ -48,15 +49,14 @@ def prepare(posts: Iterable[Post], matcher: BrandMatcher, summary: IngestSummary
 def enrich_missing(posts: list[Post], enricher: Enricher, store: Store | None = None) -> list[Post]:
     """Score only posts that arrive without enrichment; posts scored upstream keep their labels, and so do posts
     the store holds with the same text and labels (a second ingest of a file scores nothing again)."""
+    [scored] = enricher.enrich_batches([with_stored_labels(posts, store)], keep_scored=True)
+    return scored
+
+
+def with_stored_labels(posts: list[Post], store: Store | None) -> list[Post]:
+    """Posts without labels take those of their stored copy when its text is the same."""
     stored = store.get_posts([post.id for post in posts if post.sentiment is None]) if store is not None else {}
-    result = [_with_stored_labels(post, stored.get(post.id)) for post in posts]
-    missing = [index for index, post in enumerate(result) if post.sentiment is None or post.complaint is None]
-    if not missing:
-        return result
-    scored = enricher.enrich([result[index] for index in missing])
-    for index, post in zip(missing, scored, strict=True):
-        result[index] = post
-    return result
+    return [_with_stored_labels(post, stored.get(post.id)) for post in posts]
 
 
 def _with_stored_labels(post: Post, stored: Post | None) -> Post:
@@ -71,14 +71,16 @@ def ingest(
     posts: Iterable[Post],
     *,
     matcher: BrandMatcher,
-    enricher: Enricher,
+    enricher: Enricher | ParallelEnricher,
     store: Store,
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[IngestSummary], None] | None = None,
 ) -> IngestSummary:
+    """With a `ParallelEnricher`, batches are scored in worker processes while this one normalises the next and
+    stores the last (`summary.read` then runs a few batches ahead of what is stored)."""
     summary = IngestSummary()
-    for batch in batched(posts, batch_size):
-        ready = enrich_missing(prepare(batch, matcher, summary), enricher, store)
+    prepared = (with_stored_labels(prepare(batch, matcher, summary), store) for batch in batched(posts, batch_size))
+    for ready in enricher.enrich_batches(prepared, keep_scored=True):
         summary.stored += store.upsert_posts(ready)
         if on_batch is not None:
             on_batch(summary)

@@ -83,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the flush at exit does not fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return BROKEN_PIPE_EXIT
-    except YuqingError as exc:
+    except Exception as exc:
+        if not _expected(exc):
+            raise
         print(f"yuqing: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -94,3 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _expected(exc: Exception) -> bool:
+    """An error raised on purpose: the project's own, or the classifiers' (whose module is loaded if one was
+    raised; looked up so that commands that never touch a model do not import the classifiers)."""
+    classifier_errors = sys.modules.get("classifiers.errors")
+    return isinstance(exc, YuqingError) or (
+        classifier_errors is not None and isinstance(exc, classifier_errors.ClassifierError)
+    )

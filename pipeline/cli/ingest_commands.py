@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.cli.common import Progress, report_bad_lines
 from pipeline.enrich.registry import SCORER_NAMES, make_enricher
+from pipeline.exceptions import ConfigError
 from pipeline.jsonl import atomic_writer, read_posts, require_readable, write_post_lines
 from pipeline.models import Post
 from pipeline.store import open_store
@@ -25,6 +26,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--watchlist", type=Path, help="brands YAML (default: YUQING_WATCHLIST or bundled)")
     _add_scorer(parser)
     parser.add_argument("--store", choices=["sqlite", "elasticsearch"], help="default: YUQING_STORE")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes that score posts (2 uses both cores of a 2-core machine)"
+    )
     parser.set_defaults(handler=run_ingest)
 
     parser = commands.add_parser(
@@ -44,23 +48,29 @@ def _add_scorer(parser: argparse.ArgumentParser) -> None:
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from functools import partial
+
     from pipeline.config import load_watchlist
+    from pipeline.enrich.parallel import ParallelEnricher
     from pipeline.ingest import ingest
     from pipeline.normalise import BrandMatcher
 
     watchlist = load_watchlist(args.watchlist) if args.watchlist else settings.watchlist_config
     require_readable(args.input)
     reader = read_posts(args.input, log_errors=False)  # report_bad_lines names them, once each
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {args.workers}")
     store = open_store(settings, args.store)
     progress = Progress("ingest")
     try:
-        summary = ingest(
-            reader,
-            matcher=BrandMatcher.from_watchlist(watchlist),
-            enricher=make_enricher(args.scorer or settings.scorer),
-            store=store,
-            on_batch=lambda s: progress.update(f"{s.read:,} posts read"),
-        )
+        with ParallelEnricher(args.workers, partial(make_enricher, args.scorer or settings.scorer)) as enricher:
+            summary = ingest(
+                reader,
+                matcher=BrandMatcher.from_watchlist(watchlist),
+                enricher=enricher,
+                store=store,
+                on_batch=lambda s: progress.update(f"{s.read:,} posts read"),
+            )
     finally:
         store.close()
     report_bad_lines(reader)

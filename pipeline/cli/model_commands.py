@@ -65,8 +65,9 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from classifiers.artifacts import model_dir_for
-    from classifiers.evaluate import BundlePredictor, SnowNLPPredictor, evaluate, format_table, load_eval_sets
+    from classifiers.evaluate import BundlePredictor, evaluate, format_table, load_eval_sets
     from classifiers.inference import load_bundle
+    from pipeline.enrich.baseline import SnowNLPPredictor
 
     data_dir = args.data_dir or settings.corpora_dir
     bundle = load_bundle(args.model_dir or model_dir_for(settings.data_dir))

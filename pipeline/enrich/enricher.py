@@ -29,6 +29,16 @@ class Enricher:
             for post, sentiment, complaint in zip(posts, sentiments, complaints, strict=True)
         ]
 
+    def enrich_batches(self, batches: Iterable[Sequence[Post]], *, keep_scored: bool = False) -> Iterator[list[Post]]:
+        """Each batch enriched, in order; with `keep_scored`, posts that arrive with both labels keep them and are
+        not scored (the same contract as `pipeline.enrich.parallel.ParallelEnricher`)."""
+        for batch in batches:
+            result = list(batch)
+            missing = [i for i, post in enumerate(result) if not (keep_scored and post.sentiment and post.complaint)]
+            for index, post in zip(missing, self.enrich([result[i] for i in missing]) if missing else [], strict=True):
+                result[index] = post
+            yield result
+
     def enrich_stream(self, posts: Iterable[Post], batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Post]:
         for batch in batched(posts, batch_size):
             yield from self.enrich(batch)

@@ -1,5 +1,8 @@
 """The trained classifiers behind the scorer protocols (scorer name "model"), backed by
-`classifiers.inference`: artifacts load once per process, on first use, without network."""
+`classifiers.inference`: artifacts load once per process, on first use, without network.
+
+The boundary between the models and the pipeline: the classifiers know nothing of posts, and their answers
+become the posts' labels here (the two label vocabularies are checked equal by a test)."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ class ModelSentimentScorer:
         return self._loaded
 
     def score(self, texts: Sequence[str]) -> list[Sentiment]:
-        return self.bundle.sentiments(texts)
+        return [Sentiment(label=output.label, score=output.p_negative) for output in self.bundle.sentiments(texts)]
 
 
 class ModelComplaintScorer:
@@ -57,4 +60,12 @@ class ModelComplaintScorer:
     def score(self, texts: Sequence[str], sentiments: Sequence[Sentiment]) -> list[Complaint]:
         if len(texts) != len(sentiments):
             raise ValueError(f"{len(texts)} texts but {len(sentiments)} sentiments")
-        return self.bundle.complaints(texts)
+        return [
+            Complaint(
+                is_complaint=output.is_complaint,
+                probability=output.probability,
+                severity=output.severity,
+                category=output.category,
+            )
+            for output in self.bundle.complaints(texts)
+        ]

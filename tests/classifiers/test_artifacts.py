@@ -19,9 +19,9 @@ from classifiers.artifacts import (
     load_models,
     save_models,
 )
+from classifiers.errors import ModelError
 from classifiers.evaluate import SENTIMENT_SETS
 from classifiers.inference import ModelBundle
-from pipeline.exceptions import ModelError
 
 CARD_KEYS = {"version", "trained_at", "training_data", "metrics", "known_weaknesses", "config", "model", "file"}
 

@@ -93,3 +93,48 @@ def test_extra_labels_join_the_complaint_data_but_never_a_reporting_text(
     extra = [e for e in data.complaints if e.src == "weibo_brand_extra"]
     assert sorted(e.id for e in extra) == sorted(f"weibo_senti_100k/{row}" for row in in_train[:3])
     assert data.counts["complaint/weibo_brand_extra"] == 3
+
+
+def _pool_label(post_id: str, text: str, split: str, group: str, complaint: int = 1) -> dict[str, object]:
+    labels = {"complaint": 1, "severity": 3, "category": "safety"} if complaint else {}
+    return {
+        "id": post_id,
+        "sha256": corpora.text_digest(text),
+        "complaint": 0,
+        "severity": 0,
+        "category": "none",
+        **labels,
+        "split": split,
+        "copies_of": group,
+    }
+
+
+def test_pool_labels_name_posts_by_hash_and_keep_a_few_copies_of_a_campaign(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "weibo_brand_pool").mkdir()
+    posts = {f"p{n}": f"#话题{n}#太航医院治死我母亲，我要投诉" for n in range(6)} | {
+        "q": "蒙牛新品不错",
+        "r": "改过的字",
+    }
+    pool_file = tmp_path / "weibo_brand_pool" / "covid.jsonl"
+    pool_file.write_text("".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in posts.items()))
+    rows = [_pool_label(f"p{n}", posts[f"p{n}"], "train", "p0") for n in range(6)]
+    rows += [_pool_label("q", "蒙牛新品不错", "test", "q", complaint=0), _pool_label("r", "原来的字", "train", "r")]
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+
+    with caplog.at_level(logging.WARNING):
+        train = corpora.weibo_brand_pool(tmp_path, "train", labels)
+    assert [example.id for example in train] == ["p0", "p1", "p2"]  # MAX_COPIES of the campaign; r's text changed
+    assert "1 labelled posts do not match" in caplog.text
+    test = corpora.weibo_brand_pool(tmp_path, "test", labels)
+    assert [(example.id, example.complaint, example.category) for example in test] == [("q", 0, "none")]
+
+
+def test_the_shipped_pool_labels_all_read() -> None:
+    rows = [json.loads(line) for line in corpora.POOL_LABELS.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 6000
+    assert {row["split"] for row in rows} == {"train", "test"}
+    assert all(corpora._extra_label({**row, "row": 0}) for row in rows)
+    assert all("text" not in row for row in rows)  # ids and hashes only

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from classifiers.artifacts import CURRENT_POINTER, model_dir_for
+from classifiers.errors import ModelError
 from classifiers.promote import decide, promote_if_better
-from pipeline.exceptions import ModelError
 
 CURRENT = {
     "weibo_senti_100k": {"accuracy": 0.75},

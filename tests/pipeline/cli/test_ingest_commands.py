@@ -179,3 +179,21 @@ def test_classify_takes_no_watchlist(settings: Settings, posts_file: Path, capsy
     with pytest.raises(SystemExit):
         main(["classify", "--help"])
     assert "no watchlist is read" in " ".join(capsys.readouterr().out.split())
+
+
+def test_two_scoring_processes_store_what_one_does(
+    settings: Settings, posts_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", "--in", str(posts_file)]) == 0
+    store = SQLiteStore(settings.sqlite_path)
+    in_process = {post.id: (post.sentiment, post.complaint) for post in store.iter_posts()}
+    store.close()
+    settings.sqlite_path.unlink()
+    capsys.readouterr()
+
+    assert main(["ingest", "--in", str(posts_file), "--workers", "2"]) == 0
+    assert "read 4 posts: 3 new" in capsys.readouterr().err
+    store = SQLiteStore(settings.sqlite_path)
+    assert {post.id: (post.sentiment, post.complaint) for post in store.iter_posts()} == in_process
+    store.close()
+    assert main(["ingest", "--in", str(posts_file), "--workers", "0"]) == 2

@@ -7,10 +7,13 @@ size at alert (% of its 24-h size) and false alerts per week. Our detectors run 
 classes (`CascadeDetector`, `SurgeDetector`, `IncidentManager`) fed minute by minute; a page is an incident
 "opened" or "updated" notification. The "misspecified" worlds are the held-out check: besides each
 detector's best setting per scenario, every scenario reports our A1 + A2 exactly as `DetectionConfig()` ships
-them, and the targets are checked on that row, so the same defaults must hold in both scenarios.
+them, and the targets are checked on that row, so the same defaults must hold in every scenario. The worlds
+that stress the surge test (over-dispersed and self-exciting backgrounds, back-to-back and night-time surges,
+`benchmarks/simulate.py`) are reported the same way.
 
-    /work/venv/bin/python benchmarks/detection.py            # 12 worlds per scenario
-    /work/venv/bin/python benchmarks/detection.py --quick    # 4 worlds per scenario
+    .venv/bin/python benchmarks/detection.py            # 12 worlds per scenario, every scenario
+    .venv/bin/python benchmarks/detection.py --quick    # 4 worlds per scenario
+    .venv/bin/python benchmarks/detection.py --scenarios hawkes_exp,night --first-seed 100 --cascade-grid shipped
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulate import CATEGORIES, DAY, World, make_world
+from simulate import CATEGORIES, DAY, SCENARIOS, World, make_world
 
 from pipeline.detect.cascade import CascadeDetector, CascadeRules
 from pipeline.detect.engine import DetectionConfig
@@ -348,18 +351,23 @@ def row(name: str, setting: str, s: Score) -> str:
 
 
 def run(
-    seeds: int, scenario: str, progress: Callable[[str], None], workers: int = 2
+    seeds: range,
+    scenario: str,
+    progress: Callable[[str], None],
+    workers: int = 2,
+    cascade_grid: tuple[float, ...] = CASCADE_GRID,
 ) -> tuple[list[str], dict[str, tuple[str, Score]]]:
-    worlds = [make_world(seed, scenario) for seed in range(seeds)]  # type: ignore[arg-type]
-    counts = {c: sum(1 for w in worlds for x in w.crises if x.kind == c) for c in CLASSES}
-    progress(f"{scenario}: {seeds} worlds, crises {counts}")
-    all_counts = [w.minute_counts() for w in worlds]
+    worlds = {seed: make_world(seed, scenario) for seed in seeds}  # type: ignore[arg-type]
+    counts = {c: sum(1 for w in worlds.values() for x in w.crises if x.kind == c) for c in CLASSES}
+    progress(f"{scenario}: {len(seeds)} worlds, crises {counts}")
+    all_counts = [w.minute_counts() for w in worlds.values()]
     best: dict[str, tuple[str, Score]] = {}
     families: dict[str, dict[str, list[tuple[World, list[Alert]]]]] = {}
 
     def family(name: str, settings: Iterable[tuple[str, Rule]]) -> None:
         families[name] = {
-            label: [(w, make(w, c)) for w, c in zip(worlds, all_counts, strict=False)] for label, make in settings
+            label: [(w, make(w, c)) for w, c in zip(worlds.values(), all_counts, strict=False)]
+            for label, make in settings
         }
 
     family(
@@ -387,8 +395,8 @@ def run(
 
     cascade_runs: dict[str, list[tuple[World, list[Alert]]]] = {}
     surge_runs: dict[str, list[tuple[World, list[Alert]]]] = {}
-    jobs = [("cascade", float(n), seed, scenario) for n in CASCADE_GRID for seed in range(seeds)]
-    jobs += [("surge", alpha, seed, scenario) for alpha in SURGE_GRID for seed in range(seeds)]
+    jobs = [("cascade", float(n), seed, scenario) for n in cascade_grid for seed in seeds]
+    jobs += [("surge", alpha, seed, scenario) for alpha in SURGE_GRID for seed in seeds]
     started = time.monotonic()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         results = pool.map(_ours_job, jobs)
@@ -423,7 +431,8 @@ def run(
     )
 
     lines = [
-        f"**{scenario} scenario** — {seeds} worlds × {worlds[0].evaluated_days} evaluated days; crises: "
+        f"**{scenario} scenario** — {len(seeds)} worlds (seeds {seeds.start}–{seeds.stop - 1}) × "
+        f"{worlds[seeds.start].evaluated_days} evaluated days; crises: "
         f"{counts['bigv']} big-account, {counts['organic']} organic, {counts['surge']} surge.",
         "",
         "| detector (best setting at ≤ 0.5 FA/week) | FA/week | big-account cascades | organic cascades | surges |",
@@ -444,7 +453,8 @@ def run(
 
 
 def verdict(best: dict[str, tuple[str, Score]]) -> list[str]:
-    """The targets of spread-detection.md §8.5, checked on the production defaults (not on a per-scenario pick)."""
+    """The targets (issue 19, tighter than spread-detection.md §8.5), checked on the production defaults (not on
+    a per-scenario pick)."""
     shipped, s = best[PRODUCTION_NAME]
     checks = [
         (f"false alerts ≤ {BUDGET} per week: {s.fa_week():.2f}", s.fa_week() <= BUDGET),
@@ -452,14 +462,17 @@ def verdict(best: dict[str, tuple[str, Score]]) -> list[str]:
             f"recall ≥ 0.95 per class: {', '.join(f'{c} {s.recall(c):.2f}' for c in CLASSES)}",
             all(s.recall(c) >= 0.95 for c in CLASSES if s.totals[c]),
         ),
-        (f"surge median delay ≤ 30 min: {s.median_delay('surge'):.0f} min", s.median_delay("surge") <= 30),
         (
-            f"big-account median delay ≤ 5 min: {s.median_delay('bigv'):.0f} min",
-            not s.totals["bigv"] or s.median_delay("bigv") <= 5,
+            f"surge median delay ≤ 20 min: {s.median_delay('surge'):.0f} min",
+            not s.totals["surge"] or s.median_delay("surge") <= 20,
         ),
         (
-            f"organic size at alert ≤ 5 %: {s.median_share('organic'):.1f} %",
-            not s.totals["organic"] or s.median_share("organic") <= 5,
+            f"big-account recall 1.00, median delay ≤ 2 min: {s.recall('bigv'):.2f}, {s.median_delay('bigv'):.0f} min",
+            not s.totals["bigv"] or (s.recall("bigv") == 1.0 and s.median_delay("bigv") <= 2),
+        ),
+        (
+            f"organic size at alert ≤ 3 %: {s.median_share('organic'):.1f} %",
+            not s.totals["organic"] or s.median_share("organic") <= 3,
         ),
     ]
     elastalert = [name for name in best if name.startswith("ElastAlert")]
@@ -491,22 +504,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int)
     parser.add_argument("--workers", type=int, default=2, help="processes for our detectors' runs")
     parser.add_argument("--write", type=Path, help="replace the Detection section of this markdown file")
-    args = parser.parse_args(argv)
-    seeds = args.seeds or (4 if args.quick else 12)
-    started = time.monotonic()
-    command = (
-        "/work/venv/bin/python benchmarks/detection.py"
-        + (" --quick" if args.quick else "")
-        + (f" --seeds {args.seeds}" if args.seeds else "")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated worlds to run")
+    parser.add_argument("--first-seed", type=int, default=0, help="report seeds from here (develop on others)")
+    parser.add_argument(
+        "--cascade-grid",
+        choices=("full", "shipped"),
+        default="full",
+        help="sweep A1's threshold, or run it only as shipped (the surge sweep is always run)",
     )
+    args = parser.parse_args(argv)
+    count = args.seeds or (4 if args.quick else 12)
+    seeds = range(args.first_seed, args.first_seed + count)
+    scenarios = args.scenarios.split(",")
+    grid = CASCADE_GRID if args.cascade_grid == "full" else (PRODUCTION.cascade.predicted_threshold,)
+    started = time.monotonic()
+    command = " ".join([".venv/bin/python benchmarks/detection.py", *(argv if argv is not None else sys.argv[1:])])
 
     def progress(text: str) -> None:
         print(f"[{time.monotonic() - started:5.0f} s] {text}", file=sys.stderr, flush=True)
 
     output: list[str] = []
-    for scenario in ("main", "misspecified"):
-        lines, best = run(seeds, scenario, progress, args.workers)
-        output += [*lines, "", *verdict(best), ""]
+    summary = [
+        "| world | FA/week | surges: recall / median delay | organic: recall / size at page | "
+        "big-account: recall / delay | every target |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for scenario in scenarios:
+        lines, best = run(seeds, scenario, progress, args.workers, grid)
+        judged = verdict(best)
+        output += [*lines, "", *judged, ""]
+        s = best[PRODUCTION_NAME][1]
+        summary.append(
+            f"| {scenario} | {s.fa_week():.2f} | {s.recall('surge'):.2f} / {s.median_delay('surge'):.0f} min | "
+            f"{s.recall('organic'):.2f} / {s.median_share('organic'):.1f} % | "
+            f"{s.recall('bigv'):.2f} / {s.median_delay('bigv'):.0f} min | "
+            f"{'met' if any(line.startswith('- **every target met') for line in judged) else 'NOT met'} |"
+        )
+    output += ["Production defaults in every world:", "", *summary, ""]
     output.append(
         f"Command: `{command}` ({time.monotonic() - started:.0f} s on {os.cpu_count()} cores, "
         f"{datetime.now(SHANGHAI):%Y-%m-%d})."
@@ -526,7 +560,11 @@ Hawkes cascade (SEISMIC kernel, lognormal follower marks, median 200, σ = 2); b
 (0.15/day, ×4–10 original rate for 1–4 h, 30-min ramp; complaints carry the surge's category 80 % of the
 time). A cascade with ≥ 1,000 reposts in 24 h is a crisis, 200–999 a gray zone. The *misspecified* worlds
 (exponential 20-min delays, sub-linear follower effect, organic r ~ U(0.8, 1.05)) are the held-out check:
-a model the detectors do not assume.
+a model the detectors do not assume. Five more worlds stress the surge test, each on the main cascade model:
+*overdispersed* (background rate × a gamma factor, mean 1, shape 3, redrawn every 30 min), *hawkes_exp* and
+*hawkes_power* (complaints beget complaints from other authors, branching ratio 0.5, exponential 10-min or
+Lomax power-law delays; immigrant rates halved so that volumes match), *back_to_back* (every surge followed by
+one or two more, 2.5–6 h apart) and *night* (surges start between 00:00 and 05:00).
 
 Scoring: an alert in a crisis window hits it (first alert → delay from the root post / surge start; size at
 alert = reposts seen / 24-h size). Alerts inside any crisis or gray window are "used", all others are false
@@ -547,7 +585,7 @@ Tuned defaults (`pipeline.detect.engine.DetectionConfig`):
 | --- | --- |
 | SEISMIC (`SeismicParams`) | θ = 0.2315, s0 = 300 s, n* = 300, α = γ = 1, follower cap 5·10^7; the lower bound of the predicted size uses the 97.5 % lower bound of p̂ and counts only the reactions still owed to posts at most 1 h old (what older posts owe rests on the kernel's heavy tail) |
 | A1 cascade (`CascadeRules`) | from the 10th repost, every 2 min, until 24 h; page when that lower bound of the predicted size ≥ 230 (≥ 100 once an account with ≥ 1 M followers is in the cascade), or the lower bound of p̂·n* ≥ 1, or ≥ 100 reposts in 60 min |
-| A2 surge (`SurgeRules`) | 5-min buckets, 15-min window; baseline = median over 7 days of the slot ±2 (mean when 0) × EWMA level (1-day half-life); Poisson tail, negative binomial when the winsorised dispersion > 1.5; α = 10⁻⁸, ≥ 5 posts from ≥ 4 authors; silent before 2 days of history; negative share over 60 min, binomial α = 10⁻⁶, ≥ 8 negatives and ≥ 2× the usual share |
+| A2 surge (`SurgeRules`) | 5-min buckets, 15-, 30- and 60-min windows; baseline = median over 7 days of the slot ±2 (mean when 0) × EWMA level (1-day half-life; paged buckets left out, other buckets capped at 3σ, folded in an hour late); per window length and band of expected count a dispersion (decayed mean of squared Pearson residuals, winsorised at 10σ); Poisson tail, negative binomial when that dispersion > 1.5; α = 10⁻⁶ per window, ≥ 5 posts from ≥ 4 authors; silent before 2 days of history; negative share over 60 min, binomial α = 10⁻⁶, ≥ 8 negatives and ≥ 2× the usual share |
 | A3 incidents (`IncidentRules`) | re-page on ×3 growth or a priority rise; resolve after 2 h below the quiet level (< 10 reposts/h, or ≤ μ + 2σ); ≤ 4 state changes per incident per hour |
 
 The detection cycle of the monitor (and so the spread-tracker DAG) takes overrides of the main knobs from the

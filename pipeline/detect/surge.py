@@ -106,7 +106,7 @@ class SurgeDetector:
             evidence=EvidencePost(
                 post.id,
                 post.url,
-                post.author.followers if post.author else 0,
+                post.author.follower_count if post.author else 0,  # unknown ranks last in the evidence
                 complaint.severity if complaint else 0,
                 post.author.name if post.author else "",
             ),

@@ -98,7 +98,7 @@ class SQLiteStore:
         """Index every post's text again (a file made by an older version, with another index)."""
         # Rows written before posts had a `seq` get negative ones: unique, and never after a detection cursor.
         self._db.execute("UPDATE posts SET seq = -rowid WHERE seq IS NULL")
-        self._db.execute("DELETE FROM posts_text")
+        self._db.execute("INSERT INTO posts_text (posts_text) VALUES ('delete-all')")  # DELETE: not on contentless
         rows = self._db.execute("SELECT seq, doc FROM posts")
         self._db.executemany(
             "INSERT INTO posts_text (rowid, words) VALUES (?, ?)",

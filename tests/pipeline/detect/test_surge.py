@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import random
 from datetime import timedelta
 
@@ -127,3 +128,51 @@ def test_update_uses_originals_only() -> None:
     detector.update(repost)
     detector.update(original)
     assert detector._series[("蒙牛", "*")].counts == {int(epoch(DAY) // 300): 1}
+
+
+def _diurnal_background(detector: SurgeDetector, days: float, per_hour: float, seed: int = 0) -> None:
+    """Poisson complaints whose rate follows the day: about a tenth of the daily mean at 4 a.m."""
+    rng = random.Random(seed)
+    start = epoch(START)  # midnight, Asia/Shanghai
+    t, n = start, 0
+    while (t := t + rng.expovariate(2 * per_hour / 3600)) < start + days * 86400:
+        hour = (t - start) / 3600 % 24
+        profile = 1 - 0.9 * math.cos(2 * math.pi * (hour - 4) / 24)  # 0.1 at 04:00, 1.9 at 16:00, mean 1
+        if rng.random() < profile / 2:
+            n += 1
+            detector.observe("蒙牛", t, negative=True, author=f"bg{n}", category="delivery")
+
+
+def _steady(detector: SurgeDetector, at_hours: float, hours: float, per_hour: float, seed: int = 1) -> None:
+    """Extra complaints from distinct authors at a constant rate (no ramp) from `at_hours` on."""
+    rng = random.Random(seed)
+    t = epoch(START) + at_hours * 3600
+    end, n = t + hours * 3600, 0
+    while (t := t + rng.expovariate(per_hour / 3600)) < end:
+        n += 1
+        detector.observe("蒙牛", t, negative=True, author=f"s{at_hours}-{n}", category="quality")
+
+
+def _first_hit_minutes(detector: SurgeDetector, at_hours: float, within_minutes: int) -> int | None:
+    """Minutes from `at_hours` to the first brand-wide hit, checking every minute as the monitor does."""
+    for minute in range(within_minutes + 1):
+        hits = detector.check(START + timedelta(hours=at_hours, minutes=minute)).hits
+        if any(hit.key == surge_key("蒙牛", None) for hit in hits):
+            return minute
+    return None
+
+
+def test_a_steady_fourfold_rise_is_paged_within_20_minutes() -> None:
+    detector = SurgeDetector()
+    _background(detector, 4, per_hour=12, seed=2)
+    _steady(detector, 80, 2, per_hour=36)  # 12/h → 48/h
+    minutes = _first_hit_minutes(detector, 80, 60)
+    assert minutes is not None and minutes <= 20
+
+
+def test_a_night_time_surge_is_paged() -> None:
+    detector = SurgeDetector()
+    _diurnal_background(detector, 4, per_hour=12, seed=6)
+    _steady(detector, 74, 1.5, per_hour=30)  # 02:00 on the fourth day, when about 2 an hour is usual
+    minutes = _first_hit_minutes(detector, 74, 60)
+    assert minutes is not None and minutes <= 30

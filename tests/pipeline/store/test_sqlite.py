@@ -118,6 +118,15 @@ def test_a_file_of_an_older_version_is_indexed_and_rolled_up_when_opened(tmp_pat
     tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
     assert "posts_fts" not in tables
 
+    # Opened by the older version again (which makes its index anew), then by this one: indexed once more.
+    older = sqlite3.connect(path)
+    older.execute("CREATE VIRTUAL TABLE posts_fts USING fts5 (id UNINDEXED, words, tokenize = 'unicode61')")
+    older.commit()
+    older.close()
+    with SQLiteStore(path) as store:
+        assert {post.id for post in store.search("异物")} == {"weibo:0", "weibo:9"}
+        assert [post.id for post in store.search("手机发热")] == ["weibo:1"]  # once, not twice
+
 
 def test_a_common_word_is_found_newest_first_by_walking_recent_posts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

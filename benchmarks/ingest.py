@@ -74,7 +74,10 @@ def watchlist_file(folder: Path) -> Path:
 
 def run_phase(phase: str, posts_file: Path, db: Path, scorer: str, folder: Path) -> None:
     """Child process: one phase, prints a JSON line with its figures."""
+    from functools import partial
+
     from pipeline.config import load_watchlist
+    from pipeline.enrich.parallel import ParallelEnricher
     from pipeline.enrich.registry import make_enricher
     from pipeline.ingest import ingest
     from pipeline.jsonl import read_posts
@@ -91,12 +94,14 @@ def run_phase(phase: str, posts_file: Path, db: Path, scorer: str, folder: Path)
         store.close()
     else:
         store = SQLiteStore(db)
-        summary = ingest(
-            read_posts(posts_file),
-            matcher=BrandMatcher.from_watchlist(load_watchlist(watchlist_file(folder))),
-            enricher=make_enricher(scorer),
-            store=store,
-        )
+        workers = 2 if phase == "ingest-2" else 1
+        with ParallelEnricher(workers, partial(make_enricher, scorer)) as enricher:
+            summary = ingest(
+                read_posts(posts_file),
+                matcher=BrandMatcher.from_watchlist(load_watchlist(watchlist_file(folder))),
+                enricher=enricher,
+                store=store,
+            )
         store.close()
         count = summary.read
     elapsed = time.perf_counter() - started
@@ -176,6 +181,8 @@ def main() -> None:
         rows.append((f"ingest, scorer {scorer} (normalise+enrich+store)", child("ingest", posts_file, db, scorer)))
         if scorer != "snownlp":  # a second snownlp pass would only measure snownlp again
             rows.append((f"ingest again, scorer {scorer} (nothing changes)", child("rerun", posts_file, db, scorer)))
+            db_2 = folder / f"ingest-2-{scorer}.db"
+            rows.append((f"ingest, scorer {scorer}, 2 scoring processes", child("ingest-2", posts_file, db_2, scorer)))
     print(f"{'phase':<52} {'posts/s':>9} {'seconds':>8} {'peak RSS MB':>12}")
     for label, row in rows:
         rate = row["posts"] / row["seconds"] if row["seconds"] else 0.0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
@@ -88,9 +90,39 @@ def breakdown_chart(briefing: Briefing) -> str:
 
 
 def all_charts(briefing: Briefing) -> dict[str, str]:
-    """Section id → data URI."""
-    return {
-        "volume": trend_chart(briefing),
-        "hourly": hourly_chart(briefing),
-        "breakdown": breakdown_chart(briefing),
-    }
+    """Section id → data URI. Drawing takes ~0.4 s, so the charts of the last few briefings are kept: the
+    console's download of a day already drawn, or drawn again with the same figures, is immediate."""
+    key = _chart_inputs(briefing)
+    with _drawn_lock:
+        charts = _drawn.pop(key, None)
+    if charts is None:
+        charts = {
+            "volume": trend_chart(briefing),
+            "hourly": hourly_chart(briefing),
+            "breakdown": breakdown_chart(briefing),
+        }
+    with _drawn_lock:  # the console draws in several threads
+        _drawn[key] = charts
+        while len(_drawn) > KEPT_CHARTS:
+            _drawn.popitem(last=False)  # the least recently used
+    return charts
+
+
+KEPT_CHARTS = 32
+_drawn: OrderedDict[str, dict[str, str]] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def _chart_inputs(briefing: Briefing) -> str:
+    """Everything the charts are drawn from."""
+    hourly = sorted((hour, sorted(counts.items())) for hour, counts in briefing.hourly.items())
+    return repr(
+        (
+            briefing.day,
+            briefing.days,
+            hourly,
+            sorted(briefing.severity.items()),
+            sorted(briefing.category.items()),
+            str(briefing.tz),
+        )
+    )

@@ -355,10 +355,13 @@ class SQLiteStore:
             span_low, span_high = max(span.start / unit, low), min(span.end / unit, high)
             if span_low >= span_high:
                 continue
+            starts: dict[int, int] = {}  # local bucket → its start; rows of one bucket share it (one per key)
             for local, brand_name, value, total in self._db.execute(sql, [span.offset, *params, span_low, span_high]):
-                # Any instant of the bucket within the span gives its start: the local start, or the span's first.
-                instant = max(local * count.seconds - span.offset, math.floor(span_low * unit))
-                count.counts[(bucket_start(instant, count.seconds, count.tz), brand_name or "", str(value))] += total
+                if local not in starts:
+                    # Any instant of the bucket within the span gives its start: the local start, or the span's first.
+                    instant = max(local * count.seconds - span.offset, math.floor(span_low * unit))
+                    starts[local] = bucket_start(instant, count.seconds, count.tz)
+                count.counts[(starts[local], brand_name or "", str(value))] += total
 
     def top_posts(
         self,

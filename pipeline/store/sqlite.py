@@ -63,8 +63,12 @@ class SQLiteStore:
         try:
             # isolation_level=None: no implicit transactions; every write says where its transaction is.
             self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
-            self._db.executescript(PRAGMAS + SCHEMA)  # idempotent: IF NOT EXISTS throughout
+            self._db.executescript(PRAGMAS)
+            # The schema under the write lock: processes that open a new file at once wait for each other
+            # instead of one failing on a schema it read before the other wrote it.
             with self._write():
+                for statement in _statements(SCHEMA):  # idempotent: IF NOT EXISTS throughout
+                    self._db.execute(statement)
                 self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
@@ -486,6 +490,16 @@ class _Counting:
     brand: str | None
     label: str | None
     counts: Counter[tuple[int, str, str]]
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script, one at a time (`executescript` would end the transaction)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement
+            statement = ""
 
 
 def _whole_hours(start: float, end: float, seconds: int, tz: ZoneInfo) -> tuple[int, int] | None:

@@ -121,3 +121,32 @@ def test_an_ingest_killed_half_way_loses_nothing_once_run_again(tmp_path: Path) 
 def _count(database: Path) -> int:
     with SQLiteStore(database) as store:
         return store.count_posts()
+
+
+OPEN_AT_ONCE = """
+import sys, time
+from pipeline.store.sqlite import SQLiteStore
+start = float(sys.argv[2])
+while time.time() < start:  # all processes open the new file in the same instant
+    time.sleep(0.001)
+SQLiteStore(sys.argv[1]).close()
+"""
+
+
+def test_processes_that_open_a_new_store_at_once_all_get_it(tmp_path: Path) -> None:
+    for round_number in range(5):
+        path = tmp_path / f"new-{round_number}.db"
+        start = time.time() + 1.5  # after the interpreters have started
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AT_ONCE, str(path), str(start)],
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        _finish_all(processes)
+        with SQLiteStore(path) as store:
+            assert store.count_posts() == 0 and store.search("快递") == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +37,6 @@ from pipeline.store.sqlite_schema import (
     ADD_TO_ROLLUP,
     LATE_INDEXES,
     MIGRATIONS,
-    PRAGMAS,
     REBUILD_ROLLUP,
     RETIRED_INDEXES,
     RETIRED_TABLES,
@@ -63,7 +63,8 @@ class SQLiteStore:
         try:
             # isolation_level=None: no implicit transactions; every write says where its transaction is.
             self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
-            self._db.executescript(PRAGMAS)
+            self._use_wal(busy_timeout_s)
+            self._db.execute("PRAGMA synchronous = NORMAL")
             # The schema under the write lock: processes that open a new file at once wait for each other
             # instead of one failing on a schema it read before the other wrote it.
             with self._write():
@@ -72,6 +73,20 @@ class SQLiteStore:
                 self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
+
+    def _use_wal(self, timeout_s: float) -> None:
+        """Switch the file to WAL (once per file: the mode is stored in it). The switch needs the file to itself,
+        and SQLite answers "locked" at once, without waiting, while another process opens the same new file; so
+        this waits and tries again, up to the busy timeout."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def __enter__(self) -> SQLiteStore:
         return self

@@ -6,12 +6,8 @@ from typing import Any
 
 from pipeline.models import Post
 
-# WAL lets readers go on while one writer writes; the busy timeout (set on the connection) makes a second
-# writer wait for the lock instead of failing with "database is locked".
-PRAGMAS = """
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-"""
+# WAL (set when a store opens) lets readers go on while one writer writes; the busy timeout (set on the
+# connection) makes a second writer wait for the lock instead of failing with "database is locked".
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
     id TEXT PRIMARY KEY,

@@ -3,9 +3,9 @@ that fills a page of it, a post with its labels as corrected (`Row`) and its JSO
 
 It reads no more than a page needs: without a search it walks back from `until` through windows of time sized
 to the posts' density (jumping over empty stretches) and stops when the page is full, or after reading
-`SCAN_LIMIT` posts, saying how far back it got; a search takes the store's `SEARCH_LIMIT` best matches and
-shows them newest first. Sentiment, complaint, severity, category and source are matched here, on the labels as
-corrected, since the store filters only by brand and time.
+`SCAN_LIMIT` posts, saying how far back it got; a search takes the store's newest `SEARCH_LIMIT` matches.
+Sentiment, complaint, severity, category and source are matched here, on the labels as corrected, since the
+store filters only by brand and time.
 """
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ WORDS: Words = {
     "complaints.window": {"zh": "时间范围：{since} 至 {until}", "en": "Time: {since} to {until}"},
     "complaints.window_default": {"zh": "（默认：最近 30 天）", "en": " (default: the last 30 days)"},
     "complaints.search_scope": {
-        "zh": "搜索“{q}”：取最相关的 {limit} 条以内，按时间从新到旧排列。",
-        "en": "Search “{q}”: up to the {limit} best matches, newest first.",
+        "zh": "搜索“{q}”：最新的 {limit} 条以内，按时间从新到旧排列。",
+        "en": "Search “{q}”: the newest {limit} matches at most, newest first.",
     },
     "complaints.cut_short": {
         "zh": "为保证速度，本页最多读取 {limit} 条帖子，只回溯到 {time}；缩小品牌或时间范围可查看更早的帖子。",

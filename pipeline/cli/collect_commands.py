@@ -107,11 +107,8 @@ def run_sources(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.sources.health import ANY_BRAND, health_key, list_health
     from pipeline.store import open_store
 
-    store = open_store(settings, args.store)
-    try:
+    with open_store(settings, args.store) as store:
         records = {health_key(doc["brand"], doc["source"]): doc for doc in list_health(store)}
-    finally:
-        store.close()
     language = settings.language
     rows = [
         (brand.name, source)

@@ -30,11 +30,8 @@ def run_forecast(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.store import open_store
 
     now = parse_moment(args.at) if args.at else datetime.now(UTC)
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         forecast = forecast_post(store, args.post_id, now, detection_config(settings.detection).cascade)
-    finally:
-        store.close()
     language: Language = settings.language
     if forecast is None:
         print(say("not_found", language, post_id=args.post_id))

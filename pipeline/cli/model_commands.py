@@ -99,12 +99,9 @@ def run_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
         "severity": args.severity,
         "category": args.category,
     }
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         # Who ran the command is not known for sure on a shared machine, so the record names no one.
         record = record_correction(store, args.post_id, labels, by=args.by, now=datetime.now(UTC))
-    finally:
-        store.close()
     print(f"recorded feedback for {record['post_id']}: {record['labels']}")
     return 0
 
@@ -112,11 +109,8 @@ def run_feedback_add(args: argparse.Namespace, settings: Settings) -> int:
 def run_feedback_list(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.store import open_store
 
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         records = store.list_records("feedback")
-    finally:
-        store.close()
     for record in records:
         labels = " ".join(f"{key}={value}" for key, value in sorted(record.get("labels", {}).items()))
         print(f"{record.get('post_id')}\t{record.get('created_at')}\t{labels}\t{str(record.get('text', ''))[:40]}")

@@ -74,8 +74,7 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
 def run_trends(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(UTC)
     tz = ZoneInfo(settings.timezone)
-    store = open_store(settings, args.store)
-    try:
+    with open_store(settings, args.store) as store:
         buckets = store.trends(
             brand=args.brand,
             since=parse_moment(args.since, now),
@@ -84,8 +83,6 @@ def run_trends(args: argparse.Namespace, settings: Settings) -> int:
             by=args.by,
             tz=tz,
         )
-    finally:
-        store.close()
     if args.format == "json":
         json.dump([_bucket_dict(bucket, tz) for bucket in buckets], sys.stdout, ensure_ascii=False, indent=1)
         print()
@@ -114,11 +111,8 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     tz = ZoneInfo(settings.timezone)
     since = parse_moment(args.since, now) if args.since else None
     until = parse_moment(args.until, now) if args.until else None
-    store = open_store(settings, args.store)
-    try:
+    with open_store(settings, args.store) as store:
         posts = store.search(args.query, brand=args.brand, since=since, until=until, limit=args.limit)
-    finally:
-        store.close()
     if not posts:  # on stderr, so that stdout stays an empty table, CSV or JSON list
         print(f"no stored post matches {args.query!r} ({_scope(args.brand, since, until, tz)})", file=sys.stderr)
     if args.format == "json":

@@ -51,11 +51,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     _require_watched(args.brand, settings)
     tz = ZoneInfo(settings.timezone)
     day = _day(args.date, tz)
-    store = open_store(settings, args.store)
-    try:
+    with open_store(settings, args.store) as store:
         briefing = build_briefing(store, args.brand, day, tz=tz)
-    finally:
-        store.close()
     links = LinkPolicy.from_settings(settings)
     render = render_html if args.format == "html" else render_markdown
     document = render(briefing, links, settings.language)

@@ -31,11 +31,8 @@ def send_daily_briefing(settings: Settings, brand: str, day: date | None = None)
         raise NotConfigured(f"brand {brand!r} has no briefing_route")
     tz = ZoneInfo(settings.timezone)
     report_day = day or briefing_day(datetime.now(UTC), tz)
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         briefing = build_briefing(store, brand, report_day, tz=tz)
-    finally:
-        store.close()
     title = subject(briefing, settings.language)
     from pipeline.alert.dispatch import send_message  # the alert stage; imported when a briefing is sent
 

@@ -45,11 +45,8 @@ def collect_batch(settings: Settings, brand_name: str, run_id: str, now: datetim
 def _collect_remote(settings: Settings, brand_name: str, now: datetime) -> list[Post]:
     from pipeline.sources.collect import collect_for_brand
 
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         result = collect_for_brand(settings, settings.watchlist_config.brand(brand_name), store, now)
-    finally:
-        store.close()
     logger.info("collect %s from the web: %s", brand_name, result.summary)
     return list(result.posts)
 
@@ -60,11 +57,8 @@ def enrich_batch(settings: Settings, collected_path: str) -> str:
     posts = list(read_posts(collected_path))
     enriched: list[Post] = []
     if posts:
-        store = open_store(settings)
-        try:
+        with open_store(settings) as store:
             enriched = enrich_missing(posts, make_enricher(settings.scorer), store)
-        finally:
-            store.close()
     path = Path(collected_path).with_name(Path(collected_path).name.replace(".collected.", ".enriched."))
     write_posts(path, enriched)
     return str(path)
@@ -72,11 +66,8 @@ def enrich_batch(settings: Settings, collected_path: str) -> str:
 
 def store_batch(settings: Settings, enriched_path: str) -> dict[str, Any]:
     """Upsert an enriched batch (idempotent: a retried task changes nothing the second time)."""
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         counts = store.upsert_posts(read_posts(enriched_path))
-    finally:
-        store.close()
     logger.info("store %s: %s", enriched_path, counts)
     return asdict(counts)
 

@@ -26,11 +26,8 @@ class CorporaAbsent(Exception):
 
 def analyst_feedback(settings: Settings) -> list[dict[str, Any]]:
     """Corrections recorded with `yuqing feedback add`."""
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         return store.list_records("feedback")
-    finally:
-        store.close()
 
 
 def train_config(params: Mapping[str, Any]) -> TrainConfig:

@@ -52,21 +52,10 @@ FLOOR = "import pipeline.config, pipeline.store.sqlite; pipeline.config.Settings
 
 def build_store(db: Path, count: int, data_dir: Path) -> None:
     """`count` realistic posts, normalised (brand found in the text) and upserted into a new SQLite store."""
-    from pipeline.config import BrandConfig
-    from pipeline.exceptions import DropPost
-    from pipeline.models import Post
-    from pipeline.normalise import BrandMatcher, normalise
     from pipeline.store.sqlite import SQLiteStore
 
-    matcher = BrandMatcher([BrandConfig(name=name) for name in realistic_posts.BRANDS])
-    posts = []
-    for record in realistic_posts.realistic_records(count, data_dir=data_dir):
-        try:
-            posts.append(normalise(Post.from_dict(record), matcher))
-        except DropPost:
-            continue
     with SQLiteStore(db) as store:
-        store.upsert_posts(posts)
+        store.upsert_posts(realistic_posts.normalised_posts(count, data_dir))
 
 
 def query_ms(db: Path, repeat: int = 20) -> float:

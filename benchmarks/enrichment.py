@@ -49,24 +49,16 @@ assert _spec is not None and _spec.loader is not None
 realistic_posts = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(realistic_posts)
 
-from pipeline.config import BrandConfig  # noqa: E402
 from pipeline.enrich.enricher import Enricher, batched  # noqa: E402
-from pipeline.exceptions import DropPost  # noqa: E402
 from pipeline.models import Post  # noqa: E402
-from pipeline.normalise import BrandMatcher, normalise, text_for_scoring  # noqa: E402
+from pipeline.normalise import text_for_scoring  # noqa: E402
 
 BATCH = 512
 
 
 def load_posts(count: int, data_dir: Path) -> list[Post]:
     """`count` realistic records, normalised; the few that lose their brand in cleaning are dropped."""
-    matcher = BrandMatcher([BrandConfig(name=brand) for brand in realistic_posts.BRANDS])
-    posts = []
-    for record in realistic_posts.realistic_records(count, data_dir=data_dir):
-        try:
-            posts.append(normalise(Post.from_dict(record), matcher))
-        except DropPost:
-            continue
+    posts: list[Post] = realistic_posts.normalised_posts(count, data_dir)
     return posts
 
 

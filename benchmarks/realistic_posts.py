@@ -75,6 +75,24 @@ def realistic_records(
         }
 
 
+def normalised_posts(count: int, data_dir: Path = DEFAULT_DATA_DIR) -> list[Any]:
+    """`count` realistic records as normalised `Post`s (as ingest makes them); the few that lose their brand in
+    cleaning are dropped."""
+    from pipeline.config import BrandConfig
+    from pipeline.exceptions import DropPost
+    from pipeline.models import Post
+    from pipeline.normalise import BrandMatcher, normalise
+
+    matcher = BrandMatcher([BrandConfig(name=name) for name in BRANDS])
+    posts = []
+    for record in realistic_records(count, data_dir=data_dir):
+        try:
+            posts.append(normalise(Post.from_dict(record), matcher))
+        except DropPost:
+            continue
+    return posts
+
+
 def write_realistic_posts(path: Path, count: int, *, data_dir: Path = DEFAULT_DATA_DIR, days: int = 7) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for record in realistic_records(count, data_dir=data_dir, days=days):

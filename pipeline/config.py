@@ -44,7 +44,11 @@ REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {
     "slack": (),
 }
 URL_CHANNELS = frozenset({"webhook", "dingtalk", "wecom", "feishu", "slack"})
+# The names of the components a watchlist or the environment may choose; each has a table of classes
+# (`pipeline.plugins`), and a test checks that the names agree. "jsonl" is the inbox, read rather than searched.
 SourceName = Literal["jsonl", "weibo-search", "weibo-mobile", "mastodon"]
+StoreName = Literal["sqlite", "elasticsearch"]
+ScorerName = Literal["model", "snownlp"]
 
 
 class WeiboSettings(BaseModel):
@@ -160,9 +164,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".yuqing")
     db_path: Path | None = None  # default: <data_dir>/yuqing.db
     inbox_dir: Path | None = None  # JSONL source: *.jsonl files dropped here; default <data_dir>/inbox
-    store: Literal["sqlite", "elasticsearch"] = "sqlite"
+    store: StoreName = "sqlite"
     watchlist: Path | None = None  # default: the bundled demo watchlist
-    scorer: Literal["model", "snownlp"] = "model"
+    scorer: ScorerName = "model"
     corpora_dir: Path = REPO_ROOT.parent / "shared" / "data"
     weibo_cookie: SecretStr | None = None  # YUQING_WEIBO_COOKIE, the documented name
     weibo: WeiboSettings = WeiboSettings()

@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
         "pipeline.jsonl",
         "pipeline.log_redaction",
         "pipeline.kibana",
+        "pipeline.plugins",
     },
     {"pipeline.store", "classifiers"},
     {"pipeline.sources", "pipeline.normalise"},

@@ -6,7 +6,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import requests
 
@@ -57,6 +57,13 @@ class Alerter(ABC):
         self.config = config
         self.http = http or requests.Session()
         self.clock = clock
+
+    @classmethod
+    def from_settings(
+        cls, settings: ChannelConfig, *, name: str, http: requests.Session | None = None, clock: Clock = time.time
+    ) -> Self:
+        """The channel `name` as its watchlist entry configures it (`pipeline.plugins`)."""
+        return cls(name, settings, http=http, clock=clock)
 
     @abstractmethod
     def send(self, message: AlertMessage) -> None: ...

@@ -1,4 +1,5 @@
-"""Channel type → alerter class: an explicit table, no import magic (elastalert `loaders.py`)."""
+"""Channel type → alerter class (`pipeline.plugins`): an explicit table, no import magic (elastalert
+`loaders.py`)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,23 @@ import time
 import requests
 
 from pipeline.alert.base import Alerter, Clock
-from pipeline.alert.console import ConsoleAlerter
-from pipeline.alert.dingtalk import DingTalkAlerter
-from pipeline.alert.email import EmailAlerter
-from pipeline.alert.feishu import FeishuAlerter
-from pipeline.alert.file import FileAlerter
-from pipeline.alert.slack import SlackAlerter
-from pipeline.alert.webhook import WebhookAlerter
-from pipeline.alert.wecom import WeComAlerter
 from pipeline.config import ChannelConfig
+from pipeline.plugins import load_class
 
-ALERTERS: dict[str, type[Alerter]] = {
-    "console": ConsoleAlerter,
-    "file": FileAlerter,
-    "email": EmailAlerter,
-    "webhook": WebhookAlerter,
-    "dingtalk": DingTalkAlerter,
-    "wecom": WeComAlerter,
-    "feishu": FeishuAlerter,
-    "slack": SlackAlerter,
+ALERTERS: dict[str, str] = {
+    "console": "pipeline.alert.console:ConsoleAlerter",
+    "file": "pipeline.alert.file:FileAlerter",
+    "email": "pipeline.alert.email:EmailAlerter",
+    "webhook": "pipeline.alert.webhook:WebhookAlerter",
+    "dingtalk": "pipeline.alert.dingtalk:DingTalkAlerter",
+    "wecom": "pipeline.alert.wecom:WeComAlerter",
+    "feishu": "pipeline.alert.feishu:FeishuAlerter",
+    "slack": "pipeline.alert.slack:SlackAlerter",
 }
 
 
 def make_alerter(
     name: str, config: ChannelConfig, *, http: requests.Session | None = None, clock: Clock = time.time
 ) -> Alerter:
-    return ALERTERS[config.type](name, config, http=http, clock=clock)
+    alerter: Alerter = load_class(ALERTERS[config.type]).from_settings(config, name=name, http=http, clock=clock)
+    return alerter

@@ -38,7 +38,7 @@ def register(commands: Any) -> None:
 def run_es_init(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.store.elasticsearch import ElasticsearchStore
 
-    store = ElasticsearchStore.from_settings(settings.es)
+    store = ElasticsearchStore.from_settings(settings)
     try:
         for step in store.init():
             print(f"ok  {step}")

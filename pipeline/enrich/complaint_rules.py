@@ -7,8 +7,12 @@ that the snownlp path still fills every enrichment field; the trained models rep
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pipeline.models import Complaint, Sentiment
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 _CRITICAL = (
     "投诉",
@@ -38,6 +42,10 @@ _CATEGORY_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 class RuleComplaintScorer:
     name = "rules"
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> RuleComplaintScorer:
+        return cls()
 
     def score(self, texts: Sequence[str], sentiments: Sequence[Sentiment]) -> list[Complaint]:
         return [self._one(text, sentiment) for text, sentiment in zip(texts, sentiments, strict=True)]

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from classifiers.artifacts import model_dir_for
 from classifiers.inference import ModelBundle, load_bundle
 from pipeline.models import Complaint, Sentiment
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 def _bundle(model_dir: Path | None) -> ModelBundle:
@@ -22,6 +26,11 @@ def _bundle(model_dir: Path | None) -> ModelBundle:
     return load_bundle(model_dir_for(Settings().data_dir))
 
 
+def _model_dir(settings: Settings | None) -> Path | None:
+    """The settings' model folder; None (read from the environment when the model first loads) without them."""
+    return model_dir_for(settings.data_dir) if settings is not None else None
+
+
 class ModelSentimentScorer:
     """P(negative) as the score; the label is neutral when the neutral head says so (threshold in the model card)."""
 
@@ -30,6 +39,10 @@ class ModelSentimentScorer:
     def __init__(self, model_dir: Path | None = None) -> None:
         self._model_dir = model_dir
         self._loaded: ModelBundle | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> ModelSentimentScorer:
+        return cls(_model_dir(settings))
 
     @property
     def bundle(self) -> ModelBundle:
@@ -50,6 +63,10 @@ class ModelComplaintScorer:
     def __init__(self, model_dir: Path | None = None) -> None:
         self._model_dir = model_dir
         self._loaded: ModelBundle | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> ModelComplaintScorer:
+        return cls(_model_dir(settings))
 
     @property
     def bundle(self) -> ModelBundle:

@@ -1,4 +1,4 @@
-"""Scorer names → scorer objects, spelled out (no import magic). Models load lazily, once per process."""
+"""Scorer names → scorer classes, spelled out (`pipeline.plugins`). Models load lazily, once per process."""
 
 from __future__ import annotations
 
@@ -7,26 +7,33 @@ from typing import TYPE_CHECKING
 
 from pipeline.enrich.base import ComplaintScorer, SentimentScorer
 from pipeline.exceptions import ConfigError
+from pipeline.plugins import load_class
 
 if TYPE_CHECKING:
     from pipeline.enrich.enricher import Enricher
 
-SCORER_NAMES = ("model", "snownlp")
+# Scorer name → its sentiment and complaint scorer classes (`pipeline.plugins`).
+SCORERS: dict[str, tuple[str, str]] = {
+    "model": (
+        "pipeline.enrich.model_scorers:ModelSentimentScorer",
+        "pipeline.enrich.model_scorers:ModelComplaintScorer",
+    ),
+    "snownlp": ("pipeline.enrich.sentiment:SnowNLPScorer", "pipeline.enrich.complaint_rules:RuleComplaintScorer"),
+}
+SCORER_NAMES = tuple(SCORERS)
 DEFAULT_SCORER = "model"
 
 
 @cache
 def make_scorers(name: str = DEFAULT_SCORER) -> tuple[SentimentScorer, ComplaintScorer]:
-    if name == "snownlp":
-        from pipeline.enrich.complaint_rules import RuleComplaintScorer
-        from pipeline.enrich.sentiment import SnowNLPScorer
-
-        return SnowNLPScorer(), RuleComplaintScorer()
-    if name == "model":
-        from pipeline.enrich.model_scorers import ModelComplaintScorer, ModelSentimentScorer
-
-        return ModelSentimentScorer(), ModelComplaintScorer()
-    raise ConfigError(f"unknown scorer {name!r}; choose one of {', '.join(SCORER_NAMES)}")
+    """The scorers called `name`, once per process; the model folder is read from the environment when the
+    models first load."""
+    if name not in SCORERS:
+        raise ConfigError(f"unknown scorer {name!r}; choose one of {', '.join(SCORER_NAMES)}")
+    sentiment_path, complaint_path = SCORERS[name]
+    sentiment: SentimentScorer = load_class(sentiment_path).from_settings()
+    complaint: ComplaintScorer = load_class(complaint_path).from_settings()
+    return sentiment, complaint
 
 
 def make_enricher(name: str = DEFAULT_SCORER) -> Enricher:

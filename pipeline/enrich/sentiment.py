@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pipeline.models import Sentiment, SentimentLabel
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 # snownlp scores P(positive); on Weibo it calls most posts positive, so the neutral band sits high.
 NEGATIVE_BELOW = 0.35
@@ -15,6 +19,10 @@ class SnowNLPScorer:
     """Sentiment from `snownlp.SnowNLP(text).sentiments`; imported lazily (its import takes ~2 s)."""
 
     name = "snownlp"
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> SnowNLPScorer:
+        return cls()
 
     def score(self, texts: Sequence[str]) -> list[Sentiment]:
         from snownlp import SnowNLP

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.exceptions import ConfigError, SourceError
 from pipeline.models import SHANGHAI, Post, format_time, parse_time
+from pipeline.plugins import load_class
 from pipeline.sources.base import CollectSummary, RawPage, Source
 from pipeline.sources.blocking import error_kind, is_block
 from pipeline.sources.health import record_health
 from pipeline.store.base import Store
 
-# requests, BeautifulSoup and the sources are imported where they are used: the command line reads
-# `SOURCE_NAMES` from here for every command, including those that never collect.
+# requests, BeautifulSoup and the sources are imported where they are used (`SOURCES` names them): the
+# command line reads `SOURCE_NAMES` from here for every command, including those that never collect.
 if TYPE_CHECKING:
     import requests
 
@@ -33,7 +34,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SOURCE_NAMES = ("weibo-search", "weibo-mobile", "mastodon")
+# The sources that search (`pipeline.plugins`); "jsonl", the inbox, is read by the monitoring cycle instead.
+SOURCES: dict[str, str] = {
+    "weibo-search": "pipeline.sources.weibo_search:WeiboSearchSource",
+    "weibo-mobile": "pipeline.sources.weibo_mobile:WeiboMobileSource",
+    "mastodon": "pipeline.sources.mastodon:MastodonSource",
+}
+SOURCE_NAMES = tuple(SOURCES)
 FIRST_WINDOW = timedelta(hours=2)  # a brand seen for the first time: the last two hours (weibo.md §12.5)
 
 
@@ -52,19 +59,13 @@ def make_source(
     base_url: str | None = None,
     on_page: Callable[[RawPage], None] | None = None,
 ) -> Source:
-    """The source called `name` ("weibo-search", "weibo-mobile", "mastodon"), optionally at another host."""
-    from pipeline.sources.mastodon import MastodonSource
-    from pipeline.sources.weibo_mobile import WeiboMobileSource
-    from pipeline.sources.weibo_search import WeiboSearchSource
-
-    weibo = settings.weibo_effective
-    if name == "weibo-search":
-        return WeiboSearchSource(http, weibo, sleep, base_url or weibo.search_base_url, on_page=on_page)
-    if name == "weibo-mobile":
-        return WeiboMobileSource(http, weibo, sleep, base_url or weibo.mobile_base_url, on_page=on_page)
-    if name == "mastodon":
-        return MastodonSource(http, settings.mastodon, sleep, base_url, on_page=on_page)
-    raise ConfigError(f"unknown source {name!r} (known: {', '.join(SOURCE_NAMES)})")
+    """The source called `name` (one of `SOURCE_NAMES`), optionally at another host."""
+    if name not in SOURCES:
+        raise ConfigError(f"unknown source {name!r} (known: {', '.join(SOURCE_NAMES)})")
+    source: Source = load_class(SOURCES[name]).from_settings(
+        settings, http=http, sleep=sleep, base_url=base_url, on_page=on_page
+    )
+    return source
 
 
 def collect(

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import requests
 from bs4 import BeautifulSoup
 
-from pipeline.config import MastodonSettings
+from pipeline.config import MastodonSettings, Settings
 from pipeline.exceptions import InvalidRecord
 from pipeline.models import SHANGHAI, Author, Metrics, Post, parse_time
 from pipeline.sources.base import CollectSummary, PageStatus, RawPage
@@ -140,6 +140,19 @@ class MastodonSource:
     """Hashtag timeline (`/api/v1/timelines/tag/:tag`) and/or `/api/v2/search` on one instance."""
 
     name = "mastodon"
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        http: requests.Session,
+        sleep: Callable[[float], None] = time.sleep,
+        base_url: str | None = None,
+        on_page: Callable[[RawPage], None] | None = None,
+    ) -> MastodonSource:
+        """The source as the settings configure it (`pipeline.plugins`), optionally at another host."""
+        return cls(http, settings.mastodon, sleep, base_url, on_page=on_page)
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from pipeline.config import WeiboSettings
+from pipeline.config import Settings, WeiboSettings
 from pipeline.models import Post
 from pipeline.sources.base import CollectSummary, PageStatus, RawPage
 from pipeline.sources.blocking import format_change, raise_for_page
@@ -99,6 +99,20 @@ class WeiboMobileSource:
     """Keyword search on m.weibo.cn's getIndex JSON, paging until `ok:0` or the page limit."""
 
     name = "weibo-mobile"
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        http: requests.Session,
+        sleep: Callable[[float], None] = time.sleep,
+        base_url: str | None = None,
+        on_page: Callable[[RawPage], None] | None = None,
+    ) -> WeiboMobileSource:
+        """The source as the settings configure it (`pipeline.plugins`), optionally at another host."""
+        weibo = settings.weibo_effective
+        return cls(http, weibo, sleep, base_url or weibo.mobile_base_url, on_page=on_page)
 
     def __init__(
         self,

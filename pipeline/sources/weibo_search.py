@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from pipeline.config import WeiboSettings
+from pipeline.config import Settings, WeiboSettings
 from pipeline.models import SHANGHAI, Post
 from pipeline.sources.base import CollectSummary, RawPage
 from pipeline.sources.blocking import raise_for_page
@@ -100,6 +100,20 @@ class WeiboSearchSource:
     """Keyword search on s.weibo.com (HTML), with slicing, pagination and in-run dedup by id."""
 
     name = "weibo-search"
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        http: requests.Session,
+        sleep: Callable[[float], None] = time.sleep,
+        base_url: str | None = None,
+        on_page: Callable[[RawPage], None] | None = None,
+    ) -> WeiboSearchSource:
+        """The source as the settings configure it (`pipeline.plugins`), optionally at another host."""
+        weibo = settings.weibo_effective
+        return cls(http, weibo, sleep, base_url or weibo.search_base_url, on_page=on_page)
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ import elasticsearch
 from elasticsearch import Elasticsearch
 from elasticsearch.dsl import Search
 
-from pipeline.config import ElasticsearchSettings
+from pipeline.config import ElasticsearchSettings, Settings
 from pipeline.exceptions import ConfigError, RecordConflict, StoreError
 from pipeline.models import Post
 from pipeline.store import es_queries
@@ -73,7 +73,12 @@ class ElasticsearchStore:
         self._attempts, self._backoff_s, self._sleep, self._clock = attempts, backoff_s, sleep, clock
 
     @classmethod
-    def from_settings(cls, es: ElasticsearchSettings) -> ElasticsearchStore:
+    def from_settings(cls, settings: Settings) -> ElasticsearchStore:
+        """The store of `YUQING_ES__*` (`pipeline.plugins`)."""
+        return cls.connect(settings.es)
+
+    @classmethod
+    def connect(cls, es: ElasticsearchSettings) -> ElasticsearchStore:
         """Connect with the URL, API key or user/password and CA certificate of `YUQING_ES__*`."""
         if not es.url:
             raise ConfigError("the Elasticsearch store needs YUQING_ES__URL (e.g. https://localhost:9200)")

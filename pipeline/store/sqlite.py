@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pipeline.exceptions import RecordConflict, StoreError
@@ -46,6 +46,9 @@ from pipeline.store.sqlite_schema import (
     rollup_key,
 )
 
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+
 _LOOKUP_CHUNK = 500
 _FEW_MATCHES = 5_000  # up to this many full-text matches a search sorts them all; beyond, it walks recent posts
 _DIMENSION_COLUMN = {"sentiment": "sentiment", "severity": "severity_label", "category": "category"}
@@ -54,6 +57,11 @@ BUSY_TIMEOUT_S = 60.0  # how long a writer waits for another writer's transactio
 
 class SQLiteStore:
     """`Store` on one SQLite file (or ":memory:")."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SQLiteStore:
+        """The store of `YUQING_DB_PATH` (default `<data_dir>/yuqing.db`; `pipeline.plugins`)."""
+        return cls(settings.sqlite_path)
 
     def __init__(self, path: Path | str, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.path = str(path)

@@ -364,15 +364,15 @@ def test_conditional_record_writes_use_optimistic_concurrency(
     assert fake.requests[-1].query == {"op_type": "create", "refresh": "false"}
 
 
-def test_from_settings_needs_a_url_and_uses_credentials(fake: FakeElasticsearch) -> None:
+def test_connect_needs_a_url_and_uses_credentials(fake: FakeElasticsearch) -> None:
     with pytest.raises(ConfigError, match="YUQING_ES__URL"):
-        ElasticsearchStore.from_settings(ElasticsearchSettings())
+        ElasticsearchStore.connect(ElasticsearchSettings())
     settings = ElasticsearchSettings(url=fake.url, api_key="c2VjcmV0", index_prefix="brandwatch")  # type: ignore[arg-type]
-    es_store = ElasticsearchStore.from_settings(settings)
+    es_store = ElasticsearchStore.connect(settings)
     assert es_store.count_posts() == 0
     assert fake.requests[-1].headers["authorization"] == "ApiKey c2VjcmV0"
     assert fake.requests[-1].path == "/brandwatch-posts/_count"
-    basic = ElasticsearchStore.from_settings(
+    basic = ElasticsearchStore.connect(
         ElasticsearchSettings(url=fake.url, username="yuqing", password="pw")  # type: ignore[arg-type]
     )
     basic.count_posts()
@@ -415,8 +415,8 @@ def test_test_hook_inits_with_wait_for_and_drop_all_removes_everything_by_name(f
 def test_a_ca_certificate_needs_https(tmp_path: Any) -> None:
     ca = tmp_path / "ca.crt"
     with pytest.raises(ConfigError, match="TLS options require scheme to be 'https'"):
-        ElasticsearchStore.from_settings(ElasticsearchSettings(url="http://127.0.0.1:9200", ca_certs=ca))
-    secure = ElasticsearchStore.from_settings(ElasticsearchSettings(url="https://127.0.0.1:9200", ca_certs=ca))
+        ElasticsearchStore.connect(ElasticsearchSettings(url="http://127.0.0.1:9200", ca_certs=ca))
+    secure = ElasticsearchStore.connect(ElasticsearchSettings(url="https://127.0.0.1:9200", ca_certs=ca))
     assert secure.names.posts_alias == "yuqing-posts"
     secure.close()
 

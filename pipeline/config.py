@@ -253,6 +253,31 @@ class RouteConfig(_Strict):
     escalate_after_minutes: int = Field(30, ge=1)
 
 
+class OfficialAccount(_Strict):
+    """A Weibo account that answers for the brand: its 官方微博 ("official") or a 客服 account ("service").
+    Replies by these accounts to a complaint count as the brand's response."""
+
+    uid: str  # numeric Weibo uid, as in https://weibo.com/u/<uid>
+    name: str  # display name (screen_name)
+    role: Literal["official", "service"] = "official"
+
+    @field_validator("uid", mode="before")
+    @classmethod
+    def _uid_is_numeric(cls, value: object) -> str:
+        # YAML reads an unquoted uid as an int: accept it, and keep the uid as its digits.
+        text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(f"Weibo uid must be digits only, got {value!r}")
+        return text
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("account name is empty")
+        return value.strip()
+
+
 class BrandConfig(_Strict):
     name: str
     aliases: list[str] = []
@@ -262,6 +287,7 @@ class BrandConfig(_Strict):
     route: str = "default"  # where this brand's incidents go
     urgent_route: str | None = None  # P1/P2 incidents also go here
     briefing_route: str | None = None  # the daily 舆情日报
+    official_accounts: list[OfficialAccount] = []  # whose replies count as the brand answering a complaint
 
     @field_validator("name")
     @classmethod
@@ -276,6 +302,15 @@ class BrandConfig(_Strict):
         if any(not value.strip() for value in values):
             raise ValueError("contains an empty term")
         return [value.strip() for value in values]
+
+    @field_validator("official_accounts")
+    @classmethod
+    def _accounts_listed_once(cls, accounts: list[OfficialAccount]) -> list[OfficialAccount]:
+        uids = [account.uid for account in accounts]
+        duplicates = sorted({uid for uid in uids if uids.count(uid) > 1})
+        if duplicates:
+            raise ValueError(f"official account uid listed twice: {', '.join(duplicates)}")
+        return accounts
 
     @property
     def terms(self) -> list[str]:

@@ -11,7 +11,13 @@
     │   │   ├── BotShell
     │   │   └── AccountBanned
     │   ├── RateLimited
-    │   └── ParseError
+    │   │   └── SiteBusy             "网络繁忙": the site sheds load
+    │   ├── ParseError
+    │   │   └── Unparseable          a page none of the parsers can read
+    │   ├── ServerError              HTTP 5xx
+    │   ├── FetchFailed              no complete answer after the retries
+    │   ├── ResponseTooLarge         an answer over the byte cap
+    │   └── BudgetExhausted          the run's request cap was reached
     ├── StoreError                   the store failed (SQLite or Elasticsearch)
     │   └── RecordConflict           a conditional record write lost a race (re-read and retry)
     └── AlertDeliveryError           one channel failed to deliver one message
@@ -73,6 +79,38 @@ class RateLimited(SourceError):
 
 class ParseError(SourceError):
     pass
+
+
+class SiteBusy(RateLimited):
+    """ "抱歉，网络繁忙 请稍后再试": the site sheds load; treated like a rate limit."""
+
+    kind = "busy"
+
+
+class ServerError(SourceError):
+    kind = "server_error"
+
+
+class Unparseable(ParseError):
+    kind = "unparseable"
+
+
+class FetchFailed(SourceError):
+    """No complete response after the retries (connection refused, timeouts, an answer too slow to finish)."""
+
+    kind = "network_error"
+
+
+class ResponseTooLarge(SourceError):
+    """The answer is over the byte cap (`max_response_bytes`); not retried, the next one would be as big."""
+
+    kind = "response_too_large"
+
+
+class BudgetExhausted(SourceError):
+    """The per-run request cap was reached (WeiboSettings.max_requests_per_run)."""
+
+    kind = "request_budget"
 
 
 class StoreError(YuqingError):

@@ -105,7 +105,8 @@ class CollectSummary:
 
 
 class Source(Protocol):
-    """A collection source: posts for one keyword within [since, until), counted into `summary`.
+    """A collection source: posts for one keyword within [since, until), counted into `summary`. A source
+    yields each post once over all its searches (`pipeline.sources.tally`); nothing after it de-duplicates.
 
     A block raises `pipeline.exceptions.Blocked` (or `RateLimited`) after the posts already seen were
     yielded; the caller records it and stops this source.

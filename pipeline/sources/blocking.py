@@ -18,45 +18,14 @@ from pipeline.exceptions import (
     BotShell,
     Captcha,
     LoginRequired,
-    ParseError,
     RateLimited,
+    ServerError,
+    SiteBusy,
     SourceError,
+    Unparseable,
     VisitorWall,
 )
 from pipeline.sources.base import PageStatus, RawPage
-
-
-class SiteBusy(RateLimited):
-    """ "抱歉，网络繁忙 请稍后再试": the site sheds load; treated like a rate limit."""
-
-    kind = "busy"
-
-
-class ServerError(SourceError):
-    kind = "server_error"
-
-
-class Unparseable(ParseError):
-    kind = "unparseable"
-
-
-class FetchFailed(SourceError):
-    """No complete response after the retries (connection refused, timeouts, an answer too slow to finish)."""
-
-    kind = "network_error"
-
-
-class ResponseTooLarge(SourceError):
-    """The answer is over the byte cap (`max_response_bytes`); not retried, the next one would be as big."""
-
-    kind = "response_too_large"
-
-
-class BudgetExhausted(SourceError):
-    """The per-run request cap was reached (WeiboSettings.max_requests_per_run)."""
-
-    kind = "request_budget"
-
 
 RATE_LIMIT_HTTP = frozenset({403, 418, 429, 432})
 _RATE_TEXTS = ("请求过于频繁", "操作过于频繁", "访问过于频繁")

@@ -82,14 +82,11 @@ def collect(
     reposts of kept posts and originals of kept reposts (the spread of a brand post is about the brand).
     """
     result = CollectResult()
-    found: dict[str, Post] = {}
+    found: list[Post] = []  # each post once: the source de-duplicates (`pipeline.sources.tally`)
     for keyword in keywords:
         try:
             for post in source.search(keyword, since, until, max_pages):
-                if post.id in found:
-                    result.summary.duplicates += 1
-                    continue
-                found[post.id] = post
+                found.append(post)  # one by one: the posts before a block are kept
         except SourceError as exc:
             kind = error_kind(exc)
             (result.summary.blocked if is_block(exc) else result.summary.failed)[kind] += 1
@@ -97,7 +94,7 @@ def collect(
             result.summary.messages.append(f"{source.name}: {exc}")
             logger.warning("%s stopped on %r: %s", source.name, keyword, exc)
             break
-    kept = _keep_brand_posts(list(found.values()), brand)
+    kept = _keep_brand_posts(found, brand)
     source_summary = source.summary
     result.summary.pages += source_summary.pages
     result.summary.duplicates += source_summary.duplicates

@@ -25,18 +25,11 @@ import requests
 from pydantic import SecretStr
 
 from pipeline.config import MastodonSettings, WeiboSettings
+from pipeline.exceptions import BudgetExhausted, FetchFailed, ResponseTooLarge
 from pipeline.http_limits import HttpLimits, TooLarge, TooSlow, bounded_request
 from pipeline.models import SHANGHAI
 from pipeline.sources.base import PageStatus, RawPage
-from pipeline.sources.blocking import (
-    BudgetExhausted,
-    FetchFailed,
-    ResponseTooLarge,
-    classify_html,
-    classify_json,
-    decode_body,
-    host_path,
-)
+from pipeline.sources.blocking import classify_html, classify_json, decode_body, host_path
 
 logger = logging.getLogger(__name__)
 

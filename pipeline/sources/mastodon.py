@@ -22,9 +22,10 @@ from bs4 import BeautifulSoup
 from pipeline.config import MastodonSettings, Settings
 from pipeline.exceptions import InvalidRecord
 from pipeline.models import SHANGHAI, Author, Metrics, Post, parse_time
-from pipeline.sources.base import CollectSummary, PageStatus, RawPage
-from pipeline.sources.blocking import classify_http_status, raise_for_page
+from pipeline.sources.base import PageStatus, RawPage
+from pipeline.sources.blocking import classify_http_status
 from pipeline.sources.http import PoliteFetcher
+from pipeline.sources.tally import SourceTally
 from pipeline.sources.weibo_fields import clean_text, parse_follower_count
 
 logger = logging.getLogger(__name__)
@@ -168,10 +169,9 @@ class MastodonSource:
         self._base_url = (base_url or settings.instance).rstrip("/")
         self._host = urlsplit(self._base_url).netloc
         self._fetcher = fetcher or PoliteFetcher.for_mastodon(http, settings, sleep)
-        self._on_page = on_page
         self._modes = modes
-        self._seen: set[str] = set()
-        self.summary = CollectSummary()
+        self._tally = SourceTally(on_page)
+        self.summary = self._tally.summary
 
     def search(self, keyword: str, since: datetime, until: datetime, max_pages: int = 10) -> Iterator[Post]:
         """Statuses for `keyword` created in [since, until), hashtag timeline first, then full-text search."""
@@ -193,11 +193,9 @@ class MastodonSource:
         max_pages: int,
     ) -> Iterator[Post]:
         for _page in range(max_pages):
-            raw = self._fetcher.fetch(f"{self._base_url}{path}", params, surface="json", classify=classify_mastodon)
-            self.summary.pages += 1
-            if self._on_page is not None:
-                self._on_page(raw)
-            raise_for_page(raw)
+            raw = self._tally.page(
+                self._fetcher.fetch(f"{self._base_url}{path}", params, surface="json", classify=classify_mastodon)
+            )
             if raw.status is PageStatus.END:
                 return
             payload = json.loads(raw.text)
@@ -210,29 +208,20 @@ class MastodonSource:
                     posts = status_to_posts(status, self._host, raw.fetched_at, keyword)
                 except _PARSE_FAILURES as exc:
                     logger.warning("mastodon status skipped: %s", exc)
-                    self.summary.failed["card_unreadable"] += 1
+                    self._tally.unreadable()
                     continue
                 if posts[0].created_at < since:
                     older += 1
                     continue
                 if posts[0].created_at >= until:
                     continue
-                for post in posts:
-                    yield from self._emit(post)
+                yield from filter(self._tally.first_time, posts)
             max_id = _next_max_id(raw.headers.get("Link", ""))
             if max_id is None and isinstance(statuses, list) and statuses and isinstance(statuses[-1], dict):
                 max_id = str(statuses[-1].get("id") or "") or None
             if older or max_id is None:
                 return
             params = {**params, "max_id": max_id}
-
-    def _emit(self, post: Post) -> Iterator[Post]:
-        if post.id in self._seen:
-            self.summary.duplicates += 1
-            return
-        self._seen.add(post.id)
-        self.summary.posts += 1
-        yield post
 
 
 def _next_max_id(link_header: str) -> str | None:

@@ -20,9 +20,10 @@ import requests
 
 from pipeline.config import Settings, WeiboSettings
 from pipeline.models import Post
-from pipeline.sources.base import CollectSummary, PageStatus, RawPage
-from pipeline.sources.blocking import format_change, raise_for_page
+from pipeline.sources.base import PageStatus, RawPage
+from pipeline.sources.blocking import format_change
 from pipeline.sources.http import PoliteFetcher
+from pipeline.sources.tally import SourceTally
 from pipeline.sources.weibo_mblog import mblog_mid, mblog_to_post
 
 logger = logging.getLogger(__name__)
@@ -128,11 +129,10 @@ class WeiboMobileSource:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._fetcher = fetcher or PoliteFetcher.for_weibo(http, settings, sleep)
-        self._on_page = on_page
         self._type = SEARCH_TYPES[search_type]
         self._fetch_long_text = fetch_long_text
-        self._seen: set[str] = set()
-        self.summary = CollectSummary()
+        self._tally = SourceTally(on_page)
+        self.summary = self._tally.summary
 
     def search(self, keyword: str, since: datetime, until: datetime, max_pages: int = 50) -> Iterator[Post]:
         """Posts for `keyword` created in [since, until); the real-time feed is newest first."""
@@ -156,7 +156,7 @@ class WeiboMobileSource:
             logger.info("m.weibo.cn getIndex page %d: %d cards", page_number, len(page.mblogs))
             for error in [*page.errors, *errors]:
                 logger.warning("m.weibo.cn page %d: skipped %s", page_number, error)
-                self.summary.failed["card_unreadable"] += 1
+                self._tally.unreadable()
             in_window = older = 0
             keep = False
             for post in posts:
@@ -165,8 +165,8 @@ class WeiboMobileSource:
                     older += post.created_at < since
                     keep = since <= post.created_at < until
                     in_window += keep
-                if keep:
-                    yield from self._emit(post)
+                if keep and self._tally.first_time(post):
+                    yield post
             # The real-time feed is newest first: a page entirely older than the window ends the search.
             if not page.mblogs or (self._type == SEARCH_TYPES["realtime"] and older and not in_window):
                 return
@@ -194,19 +194,8 @@ class WeiboMobileSource:
         return texts
 
     def _get(self, path: str, params: dict[str, str | int], referer: str) -> RawPage:
-        raw = self._fetcher.fetch(
-            f"{self._base_url}{path}", params, surface="json", headers={**MOBILE_HEADERS, "Referer": referer}
+        return self._tally.page(
+            self._fetcher.fetch(
+                f"{self._base_url}{path}", params, surface="json", headers={**MOBILE_HEADERS, "Referer": referer}
+            )
         )
-        self.summary.pages += 1
-        if self._on_page is not None:
-            self._on_page(raw)
-        raise_for_page(raw)
-        return raw
-
-    def _emit(self, post: Post) -> Iterator[Post]:
-        if post.id in self._seen:
-            self.summary.duplicates += 1
-            return
-        self._seen.add(post.id)
-        self.summary.posts += 1
-        yield post

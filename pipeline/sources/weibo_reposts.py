@@ -15,8 +15,9 @@ import requests
 from pipeline.config import WeiboSettings
 from pipeline.models import Post
 from pipeline.sources.base import CollectSummary, PageStatus, RawPage
-from pipeline.sources.blocking import format_change, raise_for_page
+from pipeline.sources.blocking import format_change
 from pipeline.sources.http import PoliteFetcher
+from pipeline.sources.tally import SourceTally
 from pipeline.sources.weibo_ids import mid_of, post_id
 from pipeline.sources.weibo_mblog import mblog_to_post
 from pipeline.sources.weibo_mobile import MOBILE_HEADERS
@@ -60,18 +61,16 @@ class WeiboRepostTimelineSource:
         """Reposts of `root_id` ("weibo:<mid>"), newest first as Weibo lists them; blocks raise."""
         mid = mid_of(root_id)
         root = post_id(mid)
-        seen: set[str] = set()
+        tally = SourceTally(self._on_page, self.summary)  # de-duplicated per timeline, counted for the source
         for page_number in range(1, max_pages + 1):
-            raw = self._fetcher.fetch(
-                f"{self._base_url}/api/statuses/repostTimeline",
-                {"id": mid, "page": page_number},
-                surface="json",
-                headers={**MOBILE_HEADERS, "Referer": f"{self._base_url}/detail/{mid}"},
+            raw = tally.page(
+                self._fetcher.fetch(
+                    f"{self._base_url}/api/statuses/repostTimeline",
+                    {"id": mid, "page": page_number},
+                    surface="json",
+                    headers={**MOBILE_HEADERS, "Referer": f"{self._base_url}/detail/{mid}"},
+                )
             )
-            self.summary.pages += 1
-            if self._on_page is not None:
-                self._on_page(raw)
-            raise_for_page(raw)
             if raw.status is PageStatus.END:
                 return
             payload = json.loads(raw.text)
@@ -83,13 +82,11 @@ class WeiboRepostTimelineSource:
                     post = mblog_to_post(mblog, raw.fetched_at, repost_of=root)
                 except _PARSE_FAILURES as exc:
                     logger.warning("repost of %s skipped: %s", root, exc)
-                    self.summary.failed["card_unreadable"] += 1
+                    tally.unreadable()
                     continue
-                if post.id in seen or post.id == root:
-                    self.summary.duplicates += 1
-                    continue
-                seen.add(post.id)
-                self.summary.posts += 1
-                yield post
+                if post.id == root:
+                    tally.summary.duplicates += 1
+                elif tally.first_time(post):
+                    yield post
             if not mblogs or (last_page is not None and page_number >= last_page):
                 return

@@ -18,9 +18,9 @@ import requests
 
 from pipeline.config import Settings, WeiboSettings
 from pipeline.models import SHANGHAI, Post
-from pipeline.sources.base import CollectSummary, RawPage
-from pipeline.sources.blocking import raise_for_page
+from pipeline.sources.base import RawPage
 from pipeline.sources.http import PoliteFetcher
+from pipeline.sources.tally import SourceTally
 from pipeline.sources.weibo_search_parse import SearchPage, parse_search_page
 
 logger = logging.getLogger(__name__)
@@ -129,10 +129,9 @@ class WeiboSearchSource:
         self._settings = settings
         self._base_url = base_url
         self._fetcher = fetcher or PoliteFetcher.for_weibo(http, settings, sleep)
-        self._on_page = on_page
         self._type_filter = type_filter
-        self._seen: set[str] = set()
-        self.summary = CollectSummary()
+        self._tally = SourceTally(on_page)
+        self.summary = self._tally.summary
         self.saturated_windows: list[SearchWindow] = []
 
     def search(self, keyword: str, since: datetime, until: datetime, max_pages: int = PAGE_CAP) -> Iterator[Post]:
@@ -159,28 +158,18 @@ class WeiboSearchSource:
 
     def _fetch_page(self, keyword: str, window: SearchWindow, page_number: int) -> SearchPage:
         url = build_search_url(self._base_url, keyword, window, page_number, self._type_filter)
-        raw = self._fetcher.fetch(url, surface="html", headers={"Referer": "https://s.weibo.com/"})
-        self.summary.pages += 1
-        if self._on_page is not None:
-            self._on_page(raw)
-        raise_for_page(raw)
+        raw = self._tally.page(self._fetcher.fetch(url, surface="html", headers={"Referer": "https://s.weibo.com/"}))
         page = parse_search_page(raw.text, raw.fetched_at, keyword)
         logger.info(
             "s.weibo.com %s page %d/%d: %d cards", window.timescope, page_number, max(page.page_count, 1), page.cards
         )
         for error in page.errors:
             logger.warning("s.weibo.com page %d of %s: skipped %s", page_number, window.timescope, error)
-            self.summary.failed["card_unreadable"] += 1
+            self._tally.unreadable()
         return page
 
     def _emit(self, page: SearchPage) -> Iterator[Post]:
-        for post in page.posts:
-            if post.id in self._seen:
-                self.summary.duplicates += 1
-                continue
-            self._seen.add(post.id)
-            self.summary.posts += 1
-            yield post
+        yield from filter(self._tally.first_time, page.posts)
 
 
 def _hour_stamp(moment: datetime) -> str:

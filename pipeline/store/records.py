@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from pipeline.exceptions import RecordConflict, StoreError
 
 RecordKind = Literal[
-    "checkpoint", "incident", "delivery", "feedback", "silence", "raw_page", "source_health", "day_terms"
+    "checkpoint", "incident", "delivery", "feedback", "silence", "raw_page", "source_health", "day_terms", "response"
 ]
 NEW = ""  # `if_version` for a record that must not exist yet
 MAX_ATTEMPTS = 50  # a change that loses this many races in a row means something is wrong, not busy

@@ -12,9 +12,8 @@ from werkzeug import Request, Response
 
 from pipeline.cli import main
 from pipeline.config import WeiboSettings
-from pipeline.exceptions import SourceError
+from pipeline.exceptions import BudgetExhausted, FetchFailed, SourceError
 from pipeline.sources.base import PageStatus
-from pipeline.sources.blocking import BudgetExhausted, FetchFailed
 from pipeline.sources.http import PoliteFetcher
 from tests.pipeline.hostile_servers import HostileServer, drip_body, drip_headers, flood_body
 from tests.pipeline.sources.conftest import FETCHED, HTML, JSON, fixture_bytes

@@ -11,9 +11,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.config import MastodonSettings
-from pipeline.exceptions import LoginRequired, RateLimited
+from pipeline.exceptions import LoginRequired, RateLimited, Unparseable
 from pipeline.models import SHANGHAI
-from pipeline.sources.blocking import Unparseable
 from pipeline.sources.mastodon import MastodonSource, content_to_text, status_to_posts
 from tests.pipeline.sources.conftest import JSON, fixture_bytes
 

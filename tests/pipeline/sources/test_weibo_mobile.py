@@ -11,9 +11,8 @@ from werkzeug import Request, Response
 
 from pipeline.cli import main
 from pipeline.config import WeiboSettings
-from pipeline.exceptions import Captcha, LoginRequired, ParseError, RateLimited, VisitorWall
+from pipeline.exceptions import Captcha, LoginRequired, ParseError, RateLimited, Unparseable, VisitorWall
 from pipeline.models import SHANGHAI
-from pipeline.sources.blocking import Unparseable
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_mobile import WeiboMobileSource, parse_getindex
 from tests.pipeline.sources.conftest import HTML, JSON, fixture_bytes

@@ -9,9 +9,17 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.config import WeiboSettings
-from pipeline.exceptions import AccountBanned, BotShell, Captcha, LoginRequired, RateLimited, VisitorWall
+from pipeline.exceptions import (
+    AccountBanned,
+    BotShell,
+    Captcha,
+    LoginRequired,
+    RateLimited,
+    SiteBusy,
+    Unparseable,
+    VisitorWall,
+)
 from pipeline.models import SHANGHAI
-from pipeline.sources.blocking import SiteBusy, Unparseable
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_search import (
     PROVINCE_CODES,

@@ -44,5 +44,5 @@ def test_a_library_user_can_ingest_through_the_surface(tmp_path: Path) -> None:
     with open_store(settings) as store:
         summary = ingest([Post.from_dict(make_post())], matcher=matcher, enricher=make_enricher("snownlp"), store=store)
         assert summary.stored.inserted == 1
-        [stored] = store.get_posts(["weibo:4978123456789012"])
-        assert stored is not None and stored.brand == "蒙牛" and stored.complaint is not None
+        stored = store.get_posts(["weibo:4978123456789012"])["weibo:4978123456789012"]
+        assert stored.brand == "蒙牛" and stored.complaint is not None

@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipeline.exceptions import ConfigError, SourceError
-from pipeline.models import SHANGHAI, Post, format_time, parse_time
+from pipeline.models import SHANGHAI, Post, format_time
 from pipeline.plugins import load_class
 from pipeline.sources.base import CollectSummary, RawPage, Source
 from pipeline.sources.blocking import error_kind, is_block
+from pipeline.sources.checkpoint import Checkpoint
 from pipeline.sources.health import record_health
 from pipeline.store.base import Store
 
@@ -41,7 +42,6 @@ SOURCES: dict[str, str] = {
     "mastodon": "pipeline.sources.mastodon:MastodonSource",
 }
 SOURCE_NAMES = tuple(SOURCES)
-FIRST_WINDOW = timedelta(hours=2)  # a brand seen for the first time: the last two hours (weibo.md §12.5)
 
 
 @dataclass
@@ -121,10 +121,6 @@ def _keep_brand_posts(posts: list[Post], brand: BrandConfig | None) -> list[Post
     ]
 
 
-def checkpoint_key(brand: str, source: str) -> str:
-    return f"{brand}|{source}"
-
-
 def collect_for_brand(
     settings: Settings,
     brand: BrandConfig,
@@ -168,18 +164,17 @@ def _collect_one(
     base_urls: dict[str, str],
     max_pages: int,
 ) -> CollectResult:
-    key = checkpoint_key(brand.name, name)
-    state: dict[str, Any] = store.get_record("checkpoint", key) or {"brand": brand.name, "source": name}
-    blocked_until = state.get("blocked_until")
-    if blocked_until and now < parse_time(blocked_until):
+    checkpoint = Checkpoint.load(store, brand.name, name)
+    blocked_until = checkpoint.blocked_until
+    if blocked_until is not None and now < blocked_until:
         skipped = CollectResult()
-        why = f"backing off after {state.get('last_block')} until {blocked_until}"
+        why = f"backing off after {checkpoint.last_block} until {format_time(blocked_until)}"
         skipped.summary.skipped.append(f"{name} ({why})")
         record_health(store, brand.name, name, now, "backing_off", message=why)
         return skipped
-    since, until = _window(state, now, timedelta(minutes=settings.weibo.overlap_minutes))
-    state["in_progress"] = {"since": format_time(since), "until": format_time(until)}
-    store.put_record("checkpoint", key, state)
+    since, until = checkpoint.window(now, timedelta(minutes=settings.weibo.overlap_minutes))
+    checkpoint.in_progress = (since, until)
+    checkpoint.save(store)
 
     def keep_raw(page: RawPage) -> None:
         digest = hashlib.sha1(page.url.encode("utf-8")).hexdigest()[:16]
@@ -189,18 +184,13 @@ def _collect_one(
     on_page = keep_raw if settings.weibo.keep_raw else None
     source = make_source(name, http, settings, sleep, base_urls.get(name), on_page)
     result = collect(source, brand.search_keywords, since, until, max_pages, brand)
-    state["last_run_at"] = format_time(now)
+    checkpoint.last_run_at = now
     if result.summary.blocked:
         kind = next(iter(result.summary.blocked))
-        backoff = min(
-            max(float(state.get("backoff_s") or 0) * 2, settings.weibo.backoff_s),
-            settings.weibo.max_backoff_s,
-        )
-        state.update(last_block=kind, backoff_s=backoff, blocked_until=format_time(now + timedelta(seconds=backoff)))
+        checkpoint.blocked(kind, now, settings.weibo.backoff_s, settings.weibo.max_backoff_s)
     elif not result.summary.failed:
-        # The window is done: advance, forget the window in progress, reset the backoff.
-        state.update(until=format_time(until), in_progress=None, backoff_s=0.0, blocked_until=None, last_block=None)
-    store.put_record("checkpoint", key, state)
+        checkpoint.finished(until)
+    checkpoint.save(store)
     _note_health(settings, store, brand.name, name, now, result)
     return result
 
@@ -215,13 +205,3 @@ def _note_health(settings: Settings, store: Store, brand: str, name: str, now: d
         record_health(store, brand, name, now, "failing", message=message, posts=result.summary.posts)
     else:
         record_health(store, brand, name, now, "ok", posts=result.summary.posts)
-
-
-def _window(state: dict[str, Any], now: datetime, overlap: timedelta) -> tuple[datetime, datetime]:
-    """Resume an unfinished window from its start; else continue from the last end minus the overlap."""
-    in_progress = state.get("in_progress")
-    if isinstance(in_progress, dict) and in_progress.get("since"):
-        return parse_time(in_progress["since"]), now
-    if state.get("until"):
-        return parse_time(state["until"]) - overlap, now
-    return now - FIRST_WINDOW, now

@@ -12,7 +12,8 @@ from werkzeug import Request, Response
 from pipeline.cli import main
 from pipeline.config import BrandConfig, Settings, WeiboSettings
 from pipeline.models import SHANGHAI, parse_time
-from pipeline.sources.collect import checkpoint_key, collect, collect_for_brand
+from pipeline.sources.checkpoint import checkpoint_key
+from pipeline.sources.collect import collect, collect_for_brand
 from pipeline.sources.health import list_health, record_health
 from pipeline.sources.weibo_search import WeiboSearchSource
 from pipeline.store.sqlite import SQLiteStore
@@ -108,7 +109,7 @@ def test_block_is_reported_backs_off_and_resumes_the_unfinished_window(
     checkpoint = store.get_record("checkpoint", key)
     assert checkpoint is not None and checkpoint["backoff_s"] == 60
     assert parse_time(checkpoint["blocked_until"]) == NOW + timedelta(seconds=60)
-    assert "until" not in checkpoint
+    assert checkpoint["until"] is None  # not advanced
 
     httpserver.clear_log()
     waiting = _run(quiet_settings, store, base_url, NOW + timedelta(seconds=30))
@@ -188,7 +189,7 @@ def test_persistent_server_error_is_a_failure_not_a_block_and_does_not_advance(
     assert result.summary.failed == {"server_error": 1}
     assert not result.summary.blocked
     checkpoint = store.get_record("checkpoint", checkpoint_key("XX充电宝", "weibo-search")) or {}
-    assert "until" not in checkpoint and checkpoint["in_progress"] is not None
+    assert checkpoint["until"] is None and checkpoint["in_progress"] is not None
 
 
 def test_each_run_leaves_its_source_health_and_yuqing_sources_shows_it(

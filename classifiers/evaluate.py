@@ -121,6 +121,51 @@ def _found_category_accuracy(examples: Sequence[ComplaintExample], predicted: Co
     return sum(truth == guess for truth, guess in found) / len(found) if found else math.nan
 
 
+@dataclass(frozen=True)
+class CategoryReport:
+    """How the complaints that were found are routed: per true category, precision and recall of the category
+    among complaints found, and the confusion matrix (rows: truth, columns: predicted)."""
+
+    categories: tuple[str, ...]
+    precision: dict[str, float]
+    recall: dict[str, float]
+    support: dict[str, int]
+    confusion: dict[str, dict[str, int]]
+
+    def markdown(self) -> str:
+        names = self.categories
+        lines = [f"| truth \\ predicted | {' | '.join(names)} | n | precision | recall |"]
+        lines.append("|" + "---|" * (len(names) + 4))
+        for truth in names:
+            cells = " | ".join(str(self.confusion[truth][guess]) for guess in names)
+            figures = f"{self.precision[truth]:.2f} | {self.recall[truth]:.2f}"
+            lines.append(f"| {truth} | {cells} | {self.support[truth]} | {figures} |")
+        return "\n".join(lines)
+
+
+def category_report(examples: Sequence[ComplaintExample], predicted: ComplaintPrediction) -> CategoryReport:
+    """Per-category precision and recall over the complaints the model found (a missed complaint has no
+    category to judge; `complaint_recall` counts it)."""
+    found = [
+        (example.category, guess)
+        for example, flag, guess in zip(examples, predicted.is_complaint, predicted.category, strict=True)
+        if example.complaint and flag
+    ]
+    names = tuple(sorted({truth for truth, _ in found} | {guess for _, guess in found}))
+    confusion = {truth: dict.fromkeys(names, 0) for truth in names}
+    for truth, guess in found:
+        confusion[truth][guess] += 1
+    support = {name: sum(confusion[name].values()) for name in names}
+    called = {name: sum(confusion[truth][name] for truth in names) for name in names}
+    return CategoryReport(
+        categories=names,
+        precision={name: confusion[name][name] / called[name] if called[name] else math.nan for name in names},
+        recall={name: confusion[name][name] / support[name] if support[name] else math.nan for name in names},
+        support=support,
+        confusion=confusion,
+    )
+
+
 def _subset(predicted: ComplaintPrediction, mask: NDArray[np.bool_]) -> ComplaintPrediction:
     return ComplaintPrediction(
         predicted.probability[mask],

@@ -8,7 +8,14 @@ from numpy.typing import NDArray
 
 from classifiers.complaint_model import ComplaintPrediction
 from classifiers.corpora import ComplaintExample, SentimentExample
-from classifiers.evaluate import EvalSets, complaint_metrics, evaluate, format_table, sentiment_metrics
+from classifiers.evaluate import (
+    EvalSets,
+    category_report,
+    complaint_metrics,
+    evaluate,
+    format_table,
+    sentiment_metrics,
+)
 
 
 def test_sentiment_metrics_use_p_negative_at_one_half() -> None:
@@ -93,3 +100,26 @@ def test_posts_with_emoticon_tags_are_also_reported_on_their_own() -> None:
     assert results["smp2020/with emoticons"]["accuracy"] == pytest.approx(1.0)
     assert results["smp2020"]["accuracy"] == pytest.approx(0.75)
     assert "weibo_senti_100k/with emoticons" not in results  # one tagged post says nothing
+
+
+def test_category_report_counts_only_complaints_found() -> None:
+    examples = [
+        ComplaintExample("1", "t", "a", 1, 3, "safety"),
+        ComplaintExample("2", "t", "b", 1, 2, "safety"),
+        ComplaintExample("3", "t", "c", 1, 2, "quality"),
+        ComplaintExample("4", "t", "d", 1, 1, "integrity"),  # missed: no category to judge
+        ComplaintExample("5", "t", "e", 0, 0, "none"),
+    ]
+    predicted = ComplaintPrediction(
+        np.array([0.9, 0.8, 0.7, 0.1, 0.6]),
+        np.array([True, True, True, False, True]),
+        np.array([3, 2, 2, 0, 1]),
+        ["safety", "quality", "quality", "none", "price"],
+    )
+    report = category_report(examples, predicted)
+    assert report.categories == ("quality", "safety")
+    assert report.confusion == {"quality": {"quality": 1, "safety": 0}, "safety": {"quality": 1, "safety": 1}}
+    assert report.recall == {"quality": 1.0, "safety": 0.5}
+    assert report.precision == {"quality": 0.5, "safety": 1.0}
+    assert report.support == {"quality": 1, "safety": 2}
+    assert report.markdown().splitlines()[2] == "| quality | 1 | 0 | 1 | 0.50 | 1.00 |"

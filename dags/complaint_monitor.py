@@ -7,19 +7,22 @@ them (sentiment, complaint, severity, category) and **store** them (upsert by po
 changes nothing).
 
 A store that added posts updates the `yuqing_posts` asset, which starts the spread tracker at once: a new
-crisis is detected within a minute of being collected, not at the tracker's next slot.
+crisis is detected within a minute of being collected, not at the tracker's next slot. Then, for brands with
+official accounts, **answers** reads the comments and reposts of their complaints for the brand's replies
+(one response record per complaint; the "unanswered" incidents of the spread tracker read them).
 
 Tasks exchange paths of small JSONL batch files, never the posts themselves. Requests to Weibo go through
-the `weibo_requests` pool, which caps how many collect tasks talk to Weibo at once; the polite per-request
-delay lives in the sources themselves.
+the `weibo_requests` pool, which caps how many collect and answers tasks talk to Weibo at once; the polite
+per-request delay lives in the sources themselves.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from pipeline.tasks import POSTS_ASSET, dag_schedule
@@ -79,7 +82,19 @@ def complaint_monitor() -> None:
             raise AirflowSkipException(f"no new posts ({counts}): the spread tracker is not started")
         return counts
 
-    store.expand(enriched_path=enrich.expand(collected_path=collect.expand(brand=list_brands())))
+    # Runs whether or not the store added posts (a store without new posts skips): replies come in any time.
+    @task(pool=WEIBO_POOL, trigger_rule=TriggerRule.ALL_DONE, map_index_template="{{ brand_label }}")
+    def answers(brand: str) -> dict[str, Any]:
+        from pipeline.tasks import task_settings
+        from pipeline.tasks.complaint_monitor import answers_for_brand
+
+        context = get_current_context()
+        context["brand_label"] = brand  # type: ignore[typeddict-unknown-key]
+        return answers_for_brand(task_settings(), brand, pendulum.now("UTC"))
+
+    brands = list_brands()
+    stored = store.expand(enriched_path=enrich.expand(collected_path=collect.expand(brand=brands)))
+    stored >> answers.expand(brand=brands)
 
 
 dag_object = complaint_monitor()

@@ -154,6 +154,19 @@ class DetectionSettings(BaseModel):
     surge_alpha: float | None = Field(None, gt=0, lt=1)  # A2: tail probability that pages (1e-8)
 
 
+class ResponseSettings(BaseModel):
+    """Does the brand answer (`YUQING_RESPONSES__MIN_SEVERITY=3`): which complaints the monitoring cycle checks
+    for official replies, within what time, and when a critical one left unanswered becomes an incident."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_severity: int = Field(2, ge=0, le=3)  # complaints at least this severe are checked
+    lookback_hours: float = Field(48, gt=0)  # complaints posted this far back are checked (and followed)
+    budget_s: float = Field(120, gt=0)  # seconds of requests per brand and cycle
+    unanswered_after_minutes: int = Field(60, ge=1)  # a checked complaint with no reply this long is an incident
+    unanswered_min_severity: int = Field(3, ge=0, le=3)  # ... when it is at least this severe
+
+
 class Settings(BaseSettings):
     """Typed settings; build once with `Settings()` and pass down (components take what they need)."""
 
@@ -173,6 +186,7 @@ class Settings(BaseSettings):
     mastodon: MastodonSettings = MastodonSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
     detection: DetectionSettings = DetectionSettings()
+    responses: ResponseSettings = ResponseSettings()
     schedules: ScheduleSettings = ScheduleSettings()
     web: WebSettings = WebSettings()
     language: Literal["zh", "en"] = "zh"  # of alerts, incident reasons and the daily briefing
@@ -287,6 +301,7 @@ class BrandConfig(_Strict):
     route: str = "default"  # where this brand's incidents go
     urgent_route: str | None = None  # P1/P2 incidents also go here
     briefing_route: str | None = None  # the daily 舆情日报
+    service_route: str | None = None  # "unanswered" incidents (the service team); default: `route`
     official_accounts: list[OfficialAccount] = []  # whose replies count as the brand answering a complaint
 
     @field_validator("name")
@@ -334,7 +349,7 @@ class Watchlist(_Strict):
         if duplicates:
             raise ValueError(f"brand listed twice: {', '.join(sorted(duplicates))}")
         for brand in self.brands:
-            for used in (brand.route, brand.urgent_route, brand.briefing_route):
+            for used in (brand.route, brand.urgent_route, brand.briefing_route, brand.service_route):
                 if used is not None and used not in self.routes:
                     raise ValueError(f"brand {brand.name!r} uses unknown route {used!r}")
         for route_name, route in self.routes.items():

@@ -48,6 +48,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "status.resolved": {"zh": "已解除", "en": "resolved"},
     "kind.cascade": {"zh": "微博扩散", "en": "cascade"},
     "kind.surge": {"zh": "投诉激增", "en": "surge"},
+    "kind.unanswered": {"zh": "投诉未回复", "en": "unanswered"},
     "category.quality": {"zh": "质量问题", "en": "quality"},
     "category.safety": {"zh": "安全问题", "en": "safety"},
     "category.delivery": {"zh": "物流配送", "en": "delivery"},
@@ -167,6 +168,31 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Escalated: {priority} incident not acknowledged after {minutes} min.",
     },
     "incident.resolved_by_hand": {"zh": "已由 {person} 手动解除。", "en": "Resolved by hand by {person}."},
+    # -- a critical complaint the brand has not answered (`pipeline.detect.unanswered`) --------------------
+    "unanswered.what": {"zh": "{brand} 的投诉待回复", "en": "complaint about {brand} awaiting a reply"},
+    "unanswered.waiting_by": {
+        "zh": "{author} 发布的{severity:severity}投诉 {post} 已 {minutes} 分钟没有官方回复：「{text}」",
+        "en": "The {severity:severity} complaint {post} by {author} has had no official reply for {minutes} min: "
+        "“{text}”",
+    },
+    "unanswered.waiting": {
+        "zh": "{severity:severity}投诉 {post} 已 {minutes} 分钟没有官方回复。",
+        "en": "The {severity:severity} complaint {post} has had no official reply for {minutes} min.",
+    },
+    "unanswered.partial": {
+        "zh": "（评论只读到 {comments} 条，列表未读完。）",
+        "en": "(Only {comments} comments were read; the list was cut short.)",
+    },
+    "unanswered.answered": {
+        "zh": "已解除：{account} 已于 {at} 回复（投诉发布后 {minutes} 分钟）。",
+        "en": "Resolved: {account} replied at {at}, {minutes} min after the complaint was posted.",
+    },
+    "unanswered.resolved_quiet": {
+        "zh": "已解除：这条投诉已有 {minutes} 分钟不在跟踪范围内（超出回应跟踪时限，或回应记录已删除），"
+        "其间未见官方回复。",
+        "en": "Resolved: the complaint has not been followed for {minutes} min (past the follow-up window, or its "
+        "response record is gone); no official reply was seen.",
+    },
     # -- the daily briefing -----------------------------------------------------------------------------
     "briefing.subject": {"zh": "舆情日报 {brand} {day}", "en": "Daily briefing: {brand}, {day}"},
     "briefing.generated": {"zh": "生成于 {time} · 日期按 {zone} 时区", "en": "Generated {time} · {zone} day"},
@@ -210,6 +236,45 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "briefing.chart.volume": {"zh": "每日声量与负面占比", "en": "daily volume and negative share"},
     "briefing.chart.hourly": {"zh": "每小时声量（按情感）", "en": "mentions per hour by sentiment"},
     "briefing.chart.breakdown": {"zh": "严重程度与类别", "en": "severity and category"},
+    # -- does the brand answer (the briefing's 回应 section, `yuqing responses`, the console) ---------------
+    "response.section": {"zh": "回应", "en": "Responses"},
+    "response.measure": {"zh": "指标", "en": "measure"},
+    "response.value": {"zh": "数值", "en": "value"},
+    "response.day": {"zh": "日期", "en": "day"},
+    "response.complaints": {"zh": "已核查投诉", "en": "complaints checked"},
+    "response.answered": {"zh": "已回复", "en": "answered"},
+    "response.reply_rate": {"zh": "回复率", "en": "reply rate"},
+    "response.median": {"zh": "首次回复用时（中位数）", "en": "first response (median)"},
+    "response.p90": {"zh": "首次回复用时（90分位）", "en": "first response (90th percentile)"},
+    "response.within_1h": {"zh": "1 小时内回复", "en": "answered within 1 h"},
+    "response.within_24h": {"zh": "24 小时内回复", "en": "answered within 24 h"},
+    "response.calmed": {"zh": "回复后转发放缓", "en": "calmed after the reply"},
+    "response.minutes": {"zh": "{value} 分钟", "en": "{value} min"},
+    "response.hours": {"zh": "{value:.1f} 小时", "en": "{value:.1f} h"},
+    "response.days": {"zh": "{value:.1f} 天", "en": "{value:.1f} days"},
+    "response.by_category": {"zh": "按类别", "en": "By category"},
+    "response.by_severity": {"zh": "按严重程度", "en": "By severity"},
+    "response.unanswered": {"zh": "最久未回复的危急投诉", "en": "Oldest unanswered critical complaints"},
+    "response.posted": {"zh": "发布时间", "en": "posted"},
+    "response.checked": {"zh": "最近核查", "en": "last checked"},
+    "response.partial": {"zh": "（评论未读完）", "en": " (comments partly read)"},
+    "response.none_unanswered": {
+        "zh": "近 {days} 天没有未回复的危急投诉。",
+        "en": "No critical complaint of the last {days} days is waiting for an answer.",
+    },
+    "response.no_complaints": {"zh": "当天没有已核查的投诉。", "en": "No complaint was checked this day."},
+    "response.no_accounts": {
+        "zh": "未配置官方账号，无法统计回应。",
+        "en": "No official accounts configured: responses are not measured.",
+    },
+    "response.calmed_note": {
+        "zh": "回复后转发放缓：回复前后都有转发数快照的已回复投诉中，回复后每小时转发数下降的比例。",
+        "en": "Calmed: of the answered complaints with repost snapshots before and after the first reply, "
+        "the share whose reposts per hour fell after it.",
+    },
+    "response.yes": {"zh": "是", "en": "yes"},
+    "response.no": {"zh": "否", "en": "no"},
+    "response.all": {"zh": "合计", "en": "all"},
     # -- source health (`yuqing sources`) ---------------------------------------------------------------
     "health.header": {
         "zh": "品牌\t来源\t状态\t最近成功\t最近错误\t说明",

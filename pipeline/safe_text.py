@@ -209,3 +209,12 @@ def disarm_document(value: Any, links: LinkPolicy | None = None) -> Any:
     if isinstance(value, list | tuple):
         return [disarm_document(item, links) for item in value]
     return value
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: mentions disarmed, and text that starts like a formula (= + - @,
+    a tab or a carriage return) gets a leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = disarm(value)
+    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value

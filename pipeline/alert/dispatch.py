@@ -1,7 +1,8 @@
 """Routing and delivery: which channels get a notification, one isolated attempt each, retries with backoff.
 
 Routing follows the watchlist: the brand's `route`, plus its `urgent_route` for P1/P2, plus the `escalate_to`
-of those routes for an escalation.
+of those routes for an escalation. An unanswered complaint (kind "unanswered") goes to the brand's
+`service_route` instead (default: its `route`), the service team that can answer it, and escalates from there.
 
 Delivery is a small state machine kept in the store, so that a process may die at any step:
 1. Detection writes each notification into its incident's `outbox` in the same write as the state change
@@ -99,8 +100,10 @@ def routes_for(watchlist: Watchlist, notification: dict[str, Any]) -> list[str]:
     """Route names a notification goes to, in order, without repeats."""
     try:
         brand = watchlist.brand(str(notification.get("brand")))
-        routes = [brand.route]
-        urgent = brand.urgent_route
+        if notification.get("kind") == "unanswered":
+            routes, urgent = [brand.service_route or brand.route], None
+        else:
+            routes, urgent = [brand.route], brand.urgent_route
     except ConfigError:
         routes, urgent = (["default"] if "default" in watchlist.routes else []), None
     if notification.get("priority") in ("P1", "P2") and urgent:

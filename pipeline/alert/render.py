@@ -41,7 +41,9 @@ def _word(namespace: str, value: object, field: Field, language: Language) -> st
 def _subject(notification: dict[str, Any], field: Field, language: Language) -> str:
     event = notification.get("event")
     brand = field(str(notification.get("brand")))
-    if notification.get("kind") != "cascade":
+    if notification.get("kind") == "unanswered":
+        what = message("unanswered.what", language, brand=brand)
+    elif notification.get("kind") != "cascade":
         what = message("alert.what.surge", language, brand=brand)
     elif event == "resolved":  # no longer "spreading" in Chinese once it has calmed down
         what = message("alert.what.cascade_resolved", language, brand=brand)

@@ -28,6 +28,7 @@ from pipeline.cli import (
     monitor_commands,
     query_commands,
     report_commands,
+    response_commands,
     serve_commands,
 )
 from pipeline.exceptions import YuqingError
@@ -42,6 +43,7 @@ COMMAND_MODULES = [
     collect_commands,
     es_commands,
     report_commands,
+    response_commands,
     model_commands,
     alert_commands,
     monitor_commands,

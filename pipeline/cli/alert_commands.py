@@ -27,6 +27,11 @@ def register(commands: Any) -> None:
     parser.add_argument("--out", required=True, type=Path, help="notifications written here as JSON Lines")
     parser.add_argument("--watchlist", type=Path, help="watchlist YAML (default: the configured one)")
     parser.add_argument("--tick", default="1m", help="simulated clock step (default 1m)")
+    parser.add_argument(
+        "--responses",
+        type=Path,
+        help="response records as JSON Lines (docs/data-contracts.md), to replay the unanswered rule too",
+    )
     parser.set_defaults(handler=run_backtest_command)
 
     alerts = commands.add_parser("alerts", help="list, show, acknowledge, resolve or silence incidents")
@@ -132,6 +137,7 @@ def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
         config=detection_config(settings.detection),  # the same detectors as production, overrides included
         progress=lambda clock, done: progress.update(f"{format_time(clock.astimezone(SHANGHAI))}  {done} posts"),
         language=settings.language,
+        responses=_response_records(args.responses) if args.responses else (),
     )
     with atomic_writer(args.out) as handle:  # an existing file is replaced only by a complete one
         for notification in result.notifications:
@@ -147,6 +153,24 @@ def run_backtest_command(args: argparse.Namespace, settings: Settings) -> int:
         force=True,
     )
     return 0
+
+
+def _response_records(path: Path) -> list[dict[str, Any]]:
+    """The response records of a JSON Lines file; a line that is not a JSON object is named and skipped."""
+    records = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                record = exc
+            if isinstance(record, dict):
+                records.append(record)
+            else:
+                print(f"{path}:{number}: skipped, not a JSON object", file=sys.stderr)
+    return records
 
 
 def _store(settings: Settings) -> Any:

@@ -1,6 +1,7 @@
 """`yuqing demo`: ingest the bundled day of posts into a fresh embedded store and show what a PR team
-wants to see first — volume and negative share over time, the most spread negative posts, and the
-incidents that the early-warning detectors raise and resolve on the scripted crisis."""
+wants to see first — volume and negative share over time, the most spread negative posts, the incidents
+that the early-warning detectors raise and resolve on the scripted crisis, and whether the brand answered its
+complaints (played at a loopback m.weibo.cn, `pipeline.demo.responses`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TextIO
 
 from pipeline.config import Settings, Watchlist, load_watchlist
 from pipeline.demo.posts import DAY, generate_demo_posts
+from pipeline.demo.responses import show_responses
 from pipeline.enrich.registry import make_enricher
 from pipeline.i18n import Language, reason_of, term
 from pipeline.ingest import ingest
@@ -53,6 +55,7 @@ def run_demo(settings: Settings, out: TextIO, progress: Callable[[str], None]) -
         print_volume(posts, watchlist, out)
         print_top_negative(store, out)
         print_incidents(posts, watchlist, out, progress, settings.language, store)
+        show_responses(store, watchlist, settings, out, progress, settings.language)
     finally:
         store.close()
     database = f"YUQING_DB_PATH={folder / 'demo.db'}"

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pipeline.i18n import Language, Reason, render_reason
 
-DetectorKind = Literal["cascade", "surge"]
+DetectorKind = Literal["cascade", "surge", "unanswered"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,13 +24,13 @@ class EvidencePost:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One detector decision that something is spreading.
+    """One detector decision that something needs people: a complaint spreading, or one left unanswered.
 
-    `key` names the incident the hit belongs to (`cascade:<root id>` or `surge:<brand>:<category|*>`);
-    `size` is what growth milestones are measured on (predicted reposts for a cascade, posts in the test
-    window for a surge); `reason` says why it fired, as clauses of the message catalogue (`pipeline.i18n`),
-    so that it can be written in the configured language when an incident takes it up and shown again in
-    the other one later.
+    `key` names the incident the hit belongs to (`cascade:<root id>`, `surge:<brand>:<category|*>` or
+    `unanswered:<post id>`); `size` is what growth milestones are measured on (predicted reposts for a
+    cascade, posts in the test window for a surge, 1 for an unanswered complaint); `reason` says why it fired,
+    as clauses of the message catalogue (`pipeline.i18n`), so that it can be written in the configured language
+    when an incident takes it up and shown again in the other one later.
     """
 
     kind: DetectorKind

@@ -1,9 +1,11 @@
-"""A3: incident fusion — one incident per root post or per brand × category, priorities, re-notify, resolve.
+"""A3: incident fusion — one incident per root post, per brand × category or per unanswered complaint;
+priorities, re-notify, resolve.
 
 Hits update the open incident of their key instead of paging again. A notification is produced when an
 incident opens, when it grows past a milestone (`growth_factor` × the size last notified) or its priority
 rises, when a P1/P2 stays unacknowledged past its route's escalation delay, and when it resolves: no hit and
-no activity above the lower quiet level for `resolve_after`, which is the hysteresis. State changes per
+no activity above the lower quiet level for `resolve_after`, which is the hysteresis, or at once when what
+opened it is over (`IncidentManager.settle`: the brand replied to an unanswered complaint). State changes per
 incident are capped per hour. Incidents live in the store (`kind="incident"`), so a restarted process picks
 up exactly where the last one stopped and never pages twice for the same state.
 
@@ -19,9 +21,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 from pipeline.detect.base import Hit
@@ -269,7 +272,11 @@ class IncidentBook:
 def priority_of(hit: Hit, rules: IncidentRules) -> str:
     """P1–P4 from predicted size (or surge strength), complaint severity and big-account reach."""
     points = 0
-    if hit.kind == "cascade":
+    if hit.kind == "unanswered":
+        # Past its deadline an unanswered complaint is a page for the service team on its own: P3, P2 when
+        # it is critical (+1 below), P1 when a big account wrote it and is waiting in front of its followers.
+        points += 1
+    elif hit.kind == "cascade":
         predicted = hit.predicted_reposts if hit.predicted_reposts is not None else math.inf
         points += 3 if predicted >= 10_000 else 2 if predicted >= 3_000 else 1 if predicted >= 1_000 else 0
     else:
@@ -327,6 +334,26 @@ class IncidentManager:
             if self._escalation_due(incident, now):
                 notifications.append(self.book.change(incident, lambda fresh: self._maybe_escalate(fresh, now)))
         return [note for note in notifications if note is not None]
+
+    def settle(self, settled: Mapping[str, Reason], now: datetime) -> list[Notification]:
+        """Resolve at once the open incidents of `settled`'s keys, each for its reason: what opened them is
+        over (the brand replied to an unanswered complaint), so there is no quiet period to wait out and no
+        hourly cap to respect. Compare-and-set like every decision: an incident a person resolved meanwhile
+        stays theirs, and an acknowledgement stays recorded on the resolved incident."""
+        notifications: list[Notification | None] = []
+        for incident in self.book.unresolved():
+            reason = settled.get(incident.key)
+            if reason is not None:
+                notifications.append(self.book.change(incident, partial(self._settled, reason=reason, now=now)))
+        return [note for note in notifications if note is not None]
+
+    def _settled(self, incident: Incident, reason: Reason, now: datetime) -> Notification | None:
+        if incident.status == "resolved":
+            return None
+        incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, MACHINE
+        return self._announce(
+            incident, "resolved", [*reason, clause("incident.last_reason"), *_last_reason(incident)], now
+        )
 
     def _target_key(self, hit: Hit) -> str:
         """Brand-wide and per-category surges of one brand fuse into whichever of them is already open."""
@@ -452,7 +479,7 @@ class IncidentManager:
         last = incident.last_active_at or incident.updated_at
         incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, MACHINE
         quiet_minutes = round((now - last).total_seconds() / 60)
-        key = "incident.resolved.cascade" if incident.kind == "cascade" else "incident.resolved.surge"
+        key = _QUIET_RESOLVED.get(incident.kind, "incident.resolved.surge")
         reason = [clause(key, minutes=quiet_minutes), clause("incident.last_reason"), *_last_reason(incident)]
         return self._announce(incident, "resolved", reason, now)
 
@@ -469,6 +496,9 @@ class IncidentManager:
         minutes = round((now - incident.opened_at).total_seconds() / 60)
         reason = [clause("incident.escalated", priority=incident.priority, minutes=minutes), *_last_reason(incident)]
         return self._announce(incident, "escalated", reason, now)
+
+
+_QUIET_RESOLVED = {"cascade": "incident.resolved.cascade", "unanswered": "unanswered.resolved_quiet"}
 
 
 def _last_reason(incident: Incident) -> Reason:

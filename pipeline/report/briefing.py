@@ -2,8 +2,8 @@
 
 A briefing covers one calendar day in the configured time zone (`YUQING_TIMEZONE`, Asia/Shanghai by default)
 and compares it with the day before and with the seven days before it: volume, negative share, severity and
-category of the day's complaints, incidents, the most spread negative posts and the complaint terms that are new
-or growing.
+category of the day's complaints, incidents, the most spread negative posts, the complaint terms that are new
+or growing, and, for a brand with official accounts, whether it answered the complaints (回应).
 """
 
 from __future__ import annotations
@@ -17,6 +17,15 @@ from zoneinfo import ZoneInfo
 from pipeline.exceptions import InvalidRecord
 from pipeline.models import Post, parse_time
 from pipeline.report.day_terms import day_terms
+from pipeline.report.responses import (
+    ResponseMeasures,
+    category_key,
+    measures_by,
+    oldest_unanswered,
+    response_measures,
+    response_records,
+    severity_key,
+)
 from pipeline.store.base import DEFAULT_ZONE, Store
 
 HOUR = timedelta(hours=1)
@@ -24,6 +33,7 @@ BASELINE_DAYS = 7
 TOP_COMPLAINTS = 10
 EMERGING_TERMS = 15
 MIN_TERM_COUNT = 2  # a term mentioned once today is noise, not an emerging complaint
+OLDEST_UNANSWERED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,25 @@ class EmergingTerm:
         return (self.today + 1) / (self.baseline_per_day + 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """A critical complaint still waiting for an official reply, with its post when the store has it (the link)."""
+
+    record: dict[str, Any]
+    post: Post | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSection:
+    """Did the brand answer the day's complaints? Measures of the day's complaints, by category and by severity,
+    and the critical complaints of the day and the week before still unanswered, the longest waiting first."""
+
+    day: ResponseMeasures
+    by_category: dict[str, ResponseMeasures]
+    by_severity: dict[str, ResponseMeasures]
+    unanswered: list[Unanswered]
+
+
 @dataclass
 class Briefing:
     brand: str
@@ -62,6 +91,7 @@ class Briefing:
     emerging_terms: list[EmergingTerm]
     notes: list[str] = field(default_factory=list)
     tz: ZoneInfo = DEFAULT_ZONE  # the zone whose calendar day this is
+    responses: ResponseSection | None = None  # None: the brand has no official accounts
 
     @property
     def today(self) -> DayVolume:
@@ -94,8 +124,15 @@ def briefing_day(run_time: datetime, tz: ZoneInfo = DEFAULT_ZONE) -> date:
 
 
 def build_briefing(
-    store: Store, brand: str, day: date, now: datetime | None = None, tz: ZoneInfo = DEFAULT_ZONE
+    store: Store,
+    brand: str,
+    day: date,
+    now: datetime | None = None,
+    tz: ZoneInfo = DEFAULT_ZONE,
+    official_accounts: bool | None = None,
 ) -> Briefing:
+    """`official_accounts`: whether the brand has official accounts in the watchlist (the 回应 section is left out
+    when it has none); None: judge by whether the store holds any response record of the brand."""
     day_start, day_end = day_bounds(day, tz)
     # Wall-clock arithmetic (same tzinfo): local midnight a week before, whatever daylight saving did meanwhile.
     window_start = day_start - timedelta(days=BASELINE_DAYS)
@@ -131,7 +168,38 @@ def build_briefing(
         ),
         emerging_terms=emerging_terms(store, brand, day, tz, sentiments),
         tz=tz,
+        responses=response_section(store, brand, day_start, day_end, window_start, official_accounts),
     )
+
+
+def response_section(
+    store: Store,
+    brand: str,
+    day_start: datetime,
+    day_end: datetime,
+    window_start: datetime,
+    official_accounts: bool | None = None,
+) -> ResponseSection | None:
+    """The 回应 section: measures of the complaints of [day_start, day_end), and the critical complaints since
+    `window_start` still unanswered (a backlog does not vanish from the briefing at midnight)."""
+    if official_accounts is False:
+        return None
+    recent = response_records(store, brand, window_start, day_end)
+    if official_accounts is None and not recent and not store.list_records("response", {"brand": brand}):
+        return None
+    today = [record for record in recent if _created_in(record, day_start, day_end)]
+    waiting = oldest_unanswered(recent, limit=OLDEST_UNANSWERED)
+    posts = store.get_posts([str(record.get("post_id", "")) for record in waiting])
+    return ResponseSection(
+        day=response_measures(today, store.snapshots),
+        by_category=measures_by(today, category_key, store.snapshots),
+        by_severity=measures_by(today, severity_key, store.snapshots),
+        unanswered=[Unanswered(record, posts.get(str(record.get("post_id", "")))) for record in waiting],
+    )
+
+
+def _created_in(record: dict[str, Any], since: datetime, until: datetime) -> bool:
+    return since <= parse_time(record["complaint_at"], "complaint_at") < until  # response_records checked it parses
 
 
 def _breakdown(store: Store, brand: str, since: datetime, until: datetime, by: str) -> Counter[str]:

@@ -26,13 +26,14 @@ def send_daily_briefing(settings: Settings, brand: str, day: date | None = None)
     briefing route; returns the subject. A channel that fails makes the whole call fail (so that the task
     is retried), after every channel has been tried."""
     watchlist = settings.watchlist_config
-    route = watchlist.brand(brand).briefing_route
+    watched = watchlist.brand(brand)
+    route = watched.briefing_route
     if route is None:
         raise NotConfigured(f"brand {brand!r} has no briefing_route")
     tz = ZoneInfo(settings.timezone)
     report_day = day or briefing_day(datetime.now(UTC), tz)
     with open_store(settings) as store:
-        briefing = build_briefing(store, brand, report_day, tz=tz)
+        briefing = build_briefing(store, brand, report_day, tz=tz, official_accounts=bool(watched.official_accounts))
     title = subject(briefing, settings.language)
     from pipeline.alert.dispatch import send_message  # the alert stage; imported when a briefing is sent
 

@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections import Counter
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipeline.exceptions import InvalidRecord
 from pipeline.i18n import Language, message, number, reason_of, term
 from pipeline.models import SHANGHAI, Post, format_time, parse_time
-from pipeline.report.briefing import BASELINE_DAYS, Briefing, DayVolume
+from pipeline.report import response_cells
+from pipeline.report.briefing import BASELINE_DAYS, Briefing, DayVolume, ResponseSection
 from pipeline.report.charts import all_charts
 from pipeline.safe_text import DEFAULT_LINKS, LinkPolicy, html_text, markdown_text
 
 EXCERPT = 80
 SECTIONS = ("summary", "volume", "breakdown", "incidents", "top-complaints", "emerging-terms")  # ids, in order
+RESPONSE_SECTION = "responses"  # last, for a brand with official accounts only
 _CSS = """
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;max-width:60em;
 margin:1em auto;color:#222;line-height:1.5}
@@ -238,11 +241,56 @@ def render_html(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS, language:
         _section("top-complaints", complaints, language),
         _section("emerging-terms", emerging, language),
     ]
+    section = responses_html(briefing, links, language)
+    if section is not None:
+        body.append(section)
     return (
         f'<!DOCTYPE html>\n<html lang="{_HTML_LANG[language]}"><head><meta charset="utf-8">'
         f"<title>{escape(subject(briefing, language))}</title><style>{_CSS}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )
+
+
+def responses_html(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS, language: Language = "zh") -> str | None:
+    """The 回应 section alone, as the document has it (the console's briefing page shows it too); None for a brand
+    without one."""
+    if briefing.responses is None:
+        return None
+    return _html_responses(briefing.responses, briefing.tz, links, language)
+
+
+def _html_responses(section: ResponseSection, tz: ZoneInfo, links: LinkPolicy, language: Language) -> str:
+    parts = []
+    if section.day.complaints:
+        parts.append(
+            _table(response_cells.measures_header(language), response_cells.measure_rows(section.day, language), links)
+        )
+        for namespace, groups in (("category", section.by_category), ("severity", section.by_severity)):
+            parts.append(f"<h3>{escape(message(f'response.by_{namespace}', language))}</h3>")
+            parts.append(
+                _table(
+                    response_cells.group_header(namespace, language),
+                    response_cells.group_rows(namespace, groups, language),
+                    links,
+                )
+            )
+        parts.append(f'<p class="muted">{escape(message("response.calmed_note", language))}</p>')
+    else:
+        parts.append(f'<p class="muted">{escape(message("response.no_complaints", language))}</p>')
+    parts.append(f"<h3>{escape(message('response.unanswered', language))}</h3>")
+    if section.unanswered:
+        rows = []
+        for item in section.unanswered:
+            excerpt, url, *cells = response_cells.unanswered_cells(item, tz, language)
+            target = links.target(url) if url else None
+            text = html_text(excerpt, links)
+            first = f'<a href="{escape(target, quote=True)}">{text}</a>' if target else text
+            rows.append([first, *cells[:-1], cells[-1] + response_cells.partial(item, language)])
+        parts.append(_table(response_cells.unanswered_header(language), rows, links, raw_first_column=True))
+    else:
+        parts.append(f'<p class="muted">{escape(response_cells.none_unanswered(language))}</p>')
+    title = escape(message("response.section", language))
+    return f'<section id="{RESPONSE_SECTION}"><h2>{title}</h2>{"".join(parts)}</section>'
 
 
 # -- Markdown --------------------------------------------------------------------------------------
@@ -355,4 +403,44 @@ def render_markdown(briefing: Briefing, links: LinkPolicy = DEFAULT_LINKS, langu
         )
     else:
         parts.append(_label("no_terms", language))
+    if briefing.responses is not None:
+        parts += ["", *_md_responses(briefing.responses, briefing.tz, links, language)]
     return "\n".join(parts) + "\n"
+
+
+def _md_responses(section: ResponseSection, tz: ZoneInfo, links: LinkPolicy, language: Language) -> list[str]:
+    def strangers(cells: list[str]) -> list[str]:
+        # Record fields (a category, a time) come from a stranger's page through the collector.
+        return [markdown_text(cell, links) for cell in cells]
+
+    parts = [f"## {message('response.section', language)}", ""]
+    if section.day.complaints:
+        parts.append(
+            _md_table(
+                response_cells.measures_header(language), _ours(response_cells.measure_rows(section.day, language))
+            )
+        )
+        for namespace, groups in (("category", section.by_category), ("severity", section.by_severity)):
+            parts += ["", f"### {message(f'response.by_{namespace}', language)}", ""]
+            rows = [
+                [*strangers(row[:1]), *_ours([row[1:]])[0]]
+                for row in response_cells.group_rows(namespace, groups, language)
+            ]
+            parts.append(_md_table(response_cells.group_header(namespace, language), rows))
+        parts += ["", message("response.calmed_note", language)]
+    else:
+        parts.append(message("response.no_complaints", language))
+    parts += ["", f"### {message('response.unanswered', language)}", ""]
+    if section.unanswered:
+        rows = []
+        for item in section.unanswered:
+            excerpt, url, *cells = response_cells.unanswered_cells(item, tz, language)
+            target = links.target(url) if url else None
+            text = markdown_text(excerpt, links)
+            escaped = strangers(cells)
+            escaped[-1] += _md_cell(response_cells.partial(item, language))
+            rows.append([f"[{text}]({target})" if target else text, *escaped])
+        parts.append(_md_table(response_cells.unanswered_header(language), rows))
+    else:
+        parts.append(response_cells.none_unanswered(language))
+    return parts

@@ -175,7 +175,8 @@ def collect_responses(
                 continue
             thread, stop, reposts = CommentThread(post_id=post.id, complete=False, stopped_by=exc), exc, []
         complete = thread.complete and stop is None
-        if thread.pages or reposts:
+        # A thread read to its end with nothing in it is a check too: no one, the brand included, has answered.
+        if thread.pages or reposts or complete:
             doc = _check_doc(post, brand, thread, reposts, complete, now)
             stored = update_record(records, RESPONSE_KIND, post.id, partial(merge_response, new=doc))
             summary.checked += 1

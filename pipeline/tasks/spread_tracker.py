@@ -1,6 +1,7 @@
 """The spread tracker's task bodies (DAG `spread_tracker`, `yuqing monitor`): refresh the repost timelines of
-the roots worth following within a time budget, and run one detection cycle (detect, fuse into incidents,
-deliver). The two never wait on each other: detection works on what is stored, the refresh adds to it."""
+the roots worth following within a time budget, and run one detection cycle (detect cascades, surges and
+complaints left unanswered, fuse into incidents, deliver). The two never wait on each other: detection works
+on what is stored, the refresh adds to it."""
 
 from __future__ import annotations
 
@@ -218,11 +219,12 @@ def run_cycle(
     """One full detection cycle at `now` over the store: detect, fuse into incidents, deliver.
 
     The detectors carry on from the previous cycle (`pipeline.detect.incremental`) and read only the posts
-    stored since. Without an explicit `config` the shipped defaults apply, with the overrides of
-    `settings.detection`.
+    stored since; the unanswered rule reads the response records the complaint monitor writes. Without an
+    explicit `config` the shipped defaults apply, with the overrides of `settings.detection` and the rule of
+    `settings.responses`.
     """
     now = now or datetime.now(UTC)
-    config = config or detection_config(settings.detection)
+    config = config or detection_config(settings.detection, settings.responses)
     watchlist = settings.watchlist_config
     own_store = store is None
     active_store = store or _open_store(settings)
@@ -230,6 +232,7 @@ def run_cycle(
         carried = carried_engine(
             active_store, watchlist, config, now, data_dir=settings.data_dir, language=settings.language
         )
+        carried.engine.complaint_posts = active_store.get_posts  # who wrote an unanswered complaint, and what
         report = CycleReport(now=now.isoformat(timespec="seconds"), posts=carried.engine.observed)
         report.notifications = carried.engine.run(now)  # stored in the incidents' outboxes as they were decided
         carried.save(now)

@@ -73,8 +73,15 @@ class MonitorLoop:
             return 0
 
     def collect_once(self) -> int:
-        """Collect, enrich and store every brand's new posts; returns how many posts were added."""
-        from pipeline.tasks.complaint_monitor import brand_names, collect_batch, enrich_batch, store_batch
+        """Collect, enrich and store every brand's new posts, then its answers to complaints (as the DAG's steps
+        do); returns how many posts were added."""
+        from pipeline.tasks.complaint_monitor import (
+            answers_for_brand,
+            brand_names,
+            collect_batch,
+            enrich_batch,
+            store_batch,
+        )
 
         now = datetime.now(UTC)
         run_id = f"serve__{now:%Y%m%dT%H%M%S}"
@@ -82,6 +89,7 @@ class MonitorLoop:
         for brand in brand_names(self.settings):
             collected = collect_batch(self.settings, brand, run_id, now)
             added += int(store_batch(self.settings, enrich_batch(self.settings, collected))["inserted"])
+            answers_for_brand(self.settings, brand, now)
         return added
 
     def detect_once(self) -> int:

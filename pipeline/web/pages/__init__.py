@@ -3,6 +3,6 @@ and `WORDS` (its words)."""
 
 from __future__ import annotations
 
-from pipeline.web.pages import briefing, complaints, incidents, overview, posts
+from pipeline.web.pages import briefing, complaints, incidents, overview, posts, responses
 
-MODULES = (overview, incidents, complaints, posts, briefing)
+MODULES = (overview, incidents, complaints, posts, briefing, responses)

@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from pipeline.config import Settings
 from pipeline.i18n import MESSAGES, Language
 from pipeline.report.briefing import BASELINE_DAYS, Briefing, briefing_day, build_briefing
-from pipeline.report.render import render_html, subject, summary_header, summary_rows
+from pipeline.report.render import render_html, responses_html, subject, summary_header, summary_rows
 from pipeline.safe_text import LinkPolicy, disarm
 from pipeline.store.base import Store
 from pipeline.web.pages.overview import (
@@ -220,12 +221,15 @@ def briefing_page(
         "no_data": t("briefing_page.no_data"),
         **{key: t(f"briefing_page.sentiment.{key}") for key in SENTIMENTS},
     }
+    # The 回应 section is the document's own HTML (escaped there, links through the same policy).
+    responses = responses_html(briefing, LinkPolicy.from_settings(settings), language)
     return page(
         request,
         "briefing.html",
         WORDS,
         active="briefing",
         briefing=answer,
+        responses=Markup(responses) if responses is not None else None,
         baseline_days=BASELINE_DAYS,
         page_data={"briefing": answer.model_dump(mode="json"), "words": script_words},
     )

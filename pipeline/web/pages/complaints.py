@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.config import Settings
 from pipeline.feedback import Correction
-from pipeline.safe_text import LinkPolicy, disarm
+from pipeline.safe_text import LinkPolicy, spreadsheet_cell
 from pipeline.store.base import Store
 from pipeline.web import guards, post_listing
 from pipeline.web.post_listing import (
@@ -149,7 +149,7 @@ def posts_csv(rows: list[Row], t: Callable[..., str], zone: ZoneInfo, links: Lin
         post, labels = row.post, row.labels
         correction = row.correction
         writer.writerow(
-            _cell(value)
+            spreadsheet_cell(value)
             for value in (
                 post.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 post.brand or "",
@@ -171,14 +171,6 @@ def posts_csv(rows: list[Row], t: Callable[..., str], zone: ZoneInfo, links: Lin
 def _corrected_by(correction: Correction, zone: ZoneInfo) -> str:
     at = correction.at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if correction.at else ""
     return f"{correction.by or ''} {at}".strip()
-
-
-def _cell(value: object) -> object:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
-    if not isinstance(value, str):
-        return value
-    value = disarm(value)
-    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
 
 # -- the API ------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pipeline.exceptions import InvalidRecord
 from pipeline.i18n import Language, reason_of, term
 from pipeline.models import Post, parse_time
 from pipeline.report.briefing import relevant_incidents
+from pipeline.report.responses import format_duration, format_share, response_measures, response_records
 from pipeline.safe_text import LinkPolicy, disarm
 from pipeline.store.base import Store, TrendBucket, TrendDimension
 from pipeline.store.buckets import bucket_start
@@ -156,6 +157,14 @@ class PostSummary(BaseModel):
     category: str | None = Field(description="complaint category in the request's language")
 
 
+class ResponsePanel(BaseModel):
+    complaints: int = Field(description="complaints of the window checked for official replies")
+    reply_rate: float | None
+    median_first_response_s: float | None
+    reply_rate_text: str = Field(description="reply_rate as the page writes it")
+    median_text: str = Field(description="median_first_response_s as the page writes it")
+
+
 class Overview(BaseModel):
     brand: str
     since: datetime
@@ -173,6 +182,9 @@ class Overview(BaseModel):
         description="open and acknowledged incidents, then those resolved but active in the window"
     )
     top_complaints: list[PostSummary] = Field(description="negative posts of the window, most spread first")
+    responses: ResponsePanel | None = Field(
+        default=None, description="how the brand answered the window's complaints; null without official accounts"
+    )
 
 
 class TrendCount(BaseModel):
@@ -459,6 +471,23 @@ def build_overview(
         ],
         incidents=[incident_summary(item, tz, language) for item in shown],
         top_complaints=[post_summary(post, links, tz, language) for post in top],
+        responses=response_panel(store, settings, brand, since, until, language),
+    )
+
+
+def response_panel(
+    store: Store, settings: Settings, brand: str, since: datetime, until: datetime, language: Language
+) -> ResponsePanel | None:
+    """Reply rate and median first response of the window's complaints (the `/responses` page has the rest)."""
+    if not settings.watchlist_config.brand(brand).official_accounts:
+        return None
+    measures = response_measures(response_records(store, brand, since, until))
+    return ResponsePanel(
+        complaints=measures.complaints,
+        reply_rate=measures.reply_rate,
+        median_first_response_s=measures.median_first_response_s,
+        reply_rate_text=format_share(measures.reply_rate),
+        median_text=format_duration(measures.median_first_response_s, language),
     )
 
 

@@ -124,6 +124,12 @@ document.addEventListener("DOMContentLoaded", () => {
       element.textContent = element.dataset.total === "negative_share" ? percent(value) : numbers.format(value);
     }
     document.getElementById("open-incidents-card").classList.toggle("alarm", data.totals.open_incidents > 0);
+    if (data.responses) {
+      for (const [card, field] of [["response-rate-card", "reply_rate_text"], ["response-median-card", "median_text"]]) {
+        const value = document.querySelector(`#${card} .value`);
+        if (value) value.textContent = data.responses[field];
+      }
+    }
     fillRows(document.getElementById("incident-rows"), data.incidents, incidentCells, words.no_incidents, 6);
     fillRows(document.getElementById("complaint-rows"), data.top_complaints, complaintCells, words.no_complaints, 7);
     document.getElementById("overview-window").textContent = data.window;

@@ -285,6 +285,30 @@ def test_a_block_stops_the_run_keeps_what_was_read_and_is_reported(
     assert weibo.asked() == [(HOTFLOW, MID_A), (HOTFLOW, MID_A)]  # no reposts, nothing of the next complaint
 
 
+def test_a_complaint_nobody_commented_on_is_checked_and_unanswered(
+    weibo: Weibo,
+    httpserver: HTTPServer,
+    store: SQLiteStore,
+    base_url: str,
+    fetcher: PoliteFetcher,
+    weibo_settings: WeiboSettings,
+) -> None:
+    weibo.pages[MID_B] = lambda _request: (hotflow_page(), 200)
+    httpserver.expect_request("/api/comments/show").respond_with_data(
+        '{"ok":0,"msg":"\\u8fd8\\u6ca1\\u6709\\u4eba\\u8bc4\\u8bba"}', content_type=JSON
+    )
+    summary = run([complaint(MID_B)], store, base_url, fetcher, weibo_settings)
+    record = store.get_record("response", f"weibo:{MID_B}")
+    assert record is not None  # read to the end, with nothing in it: a check, and no answer
+    assert (record["complete"], record["comments_read"], record["replies"], record["first_reply_at"]) == (
+        True,
+        0,
+        [],
+        None,
+    )
+    assert (summary.checked, summary.answered, summary.partial) == (1, 0, 0)
+
+
 def test_a_block_before_anything_was_read_writes_nothing(
     weibo: Weibo, store: SQLiteStore, base_url: str, fetcher: PoliteFetcher, weibo_settings: WeiboSettings
 ) -> None:

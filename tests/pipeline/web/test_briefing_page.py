@@ -53,7 +53,11 @@ def test_the_briefing_api_holds_the_crisis_day_as_the_store_has_it(console: Cons
     severity = Counter(post.complaint.severity_label if post.complaint else "unscored" for post in posts)
     assert {item["key"]: item["count"] for item in briefing["severity"]} == severity
     assert briefing["top_complaints"][0]["id"] == ROOT and briefing["top_complaints"][0]["page"] == f"/posts/{ROOT}"
-    assert [item["id"] for item in briefing["incidents"]] == [INCIDENT]
+    # The crisis cascade, and the two critical complaints the brand had not answered an hour on (the demo's
+    # official account answers one of them later, which resolves its incident).
+    incidents = {item["id"]: item["kind"] for item in briefing["incidents"]}
+    assert incidents.pop(INCIDENT) == "cascade"
+    assert sorted(incidents.values()) == ["unanswered", "unanswered"]
     assert briefing["summary"][0] == {
         "measure": "声量",
         "today": str(len(posts)),
@@ -86,6 +90,14 @@ def test_the_page_shows_the_briefing_sections_with_links(console: Console) -> No
         expected_terms = build_briefing(store, "蒙牛", datetime(2026, 11, 22).date(), tz=SHANGHAI).emerging_terms
     assert expected_terms and all(f"<td>{item.term}</td>" in page for item in expected_terms)
     assert 'href="/briefing.html?brand=%E8%92%99%E7%89%9B&amp;date=2026-11-22"' in page
+    # The 回应 section, as the document has it: 蒙牛 has official accounts in the demo, which left one critical
+    # complaint unanswered.
+    responses = page[page.index('<section id="responses">') :].split("</section>")[0]
+    assert "<h2>回应</h2>" in responses and "回复率" in responses
+    with SQLiteStore(console.database) as store:
+        unanswered = [doc for doc in store.list_records("response") if not doc["replies"] and doc["severity"] == 3]
+        posts = store.get_posts([doc["post_id"] for doc in unanswered])
+    assert len(unanswered) == 1 and all(f'<a href="{post.url}">' in responses for post in posts.values())
 
     english = http.get(f"{console.url}/briefing?brand=蒙牛&date=2026-11-22&lang=en").text
     assert "Daily briefing: 蒙牛, 2026-11-22" in english and "Top complaints" in english

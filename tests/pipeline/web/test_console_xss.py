@@ -141,7 +141,7 @@ def hostile_incident(console: Console) -> str:
     are the hostile posts, its reason names their authors."""
     store = SQLiteStore(console.database)
     try:
-        (demo,) = store.list_records("incident")
+        (demo,) = store.list_records("incident", where={"kind": "cascade"})
         incident_id = "cas-hostile0001"
         doc = {
             **demo,

@@ -16,8 +16,8 @@ from pytest_httpserver import HTTPServer
 
 from pipeline.config import Settings
 from pipeline.log_redaction import RedactingFilter, install_redaction
-from tests.pipeline.alert.conftest import open_p1_incident
-from tests.pipeline.sources.conftest import JSON, fixture_bytes
+from tests.pipeline.alert.helpers import open_p1_incident
+from tests.pipeline.sources.helpers import JSON, fixture_bytes
 
 DING_TOKEN = "plantedDingToken4242"
 DING_SECRET = "SECplantedDingSecret4242"

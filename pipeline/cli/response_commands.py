@@ -82,15 +82,6 @@ def _key_label(by: str, key: str, language: Language) -> str:
 
 
 def _cells(measures: ResponseMeasures, language: Language) -> list[str]:
-    from pipeline.report.responses import format_duration, format_share
+    from pipeline.report.response_cells import measure_cells
 
-    return [
-        str(measures.complaints),
-        str(measures.answered),
-        format_share(measures.reply_rate),
-        format_duration(measures.median_first_response_s, language),
-        format_duration(measures.p90_first_response_s, language),
-        format_share(measures.within_1h),
-        format_share(measures.within_24h),
-        format_share(measures.calmed),
-    ]
+    return [str(measures.complaints), str(measures.answered), *measure_cells(measures, language)]

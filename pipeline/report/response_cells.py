@@ -66,17 +66,21 @@ def group_rows(namespace: str, groups: dict[str, ResponseMeasures], language: La
     else:
         ordered = sorted(groups.items(), key=lambda item: (-item[1].complaints, item[0]))
     return [
-        [
-            word(namespace, name, language),
-            number(measures.complaints),
-            format_share(measures.reply_rate),
-            format_duration(measures.median_first_response_s, language),
-            format_duration(measures.p90_first_response_s, language),
-            format_share(measures.within_1h),
-            format_share(measures.within_24h),
-            format_share(measures.calmed),
-        ]
+        [word(namespace, name, language), number(measures.complaints), *measure_cells(measures, language)]
         for name, measures in ordered
+    ]
+
+
+def measure_cells(measures: ResponseMeasures, language: Language) -> list[str]:
+    """The cells every response table shares: reply rate, median and p90 first response, answered within 1 h
+    and 24 h, calmed."""
+    return [
+        format_share(measures.reply_rate),
+        format_duration(measures.median_first_response_s, language),
+        format_duration(measures.p90_first_response_s, language),
+        format_share(measures.within_1h),
+        format_share(measures.within_24h),
+        format_share(measures.calmed),
     ]
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from pipeline.models import Post, format_time
 
@@ -102,6 +102,14 @@ class CollectSummary:
         if self.skipped:
             parts.append("skipped: " + ", ".join(self.skipped))
         return " ".join(parts)
+
+
+class SourceOptions(TypedDict, total=False):
+    """What `make_source` passes to a source's `from_settings` besides the settings and the HTTP session."""
+
+    sleep: Callable[[float], None]  # the polite delay's sleep (tests pass a no-op)
+    base_url: str | None  # another host (a loopback server in tests); None: the configured one
+    on_page: Callable[[RawPage], None] | None  # each raw answer, for the raw-page archive
 
 
 class Source(Protocol):

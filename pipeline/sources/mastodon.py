@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from pipeline.config import MastodonSettings, Settings
 from pipeline.exceptions import InvalidRecord
 from pipeline.models import SHANGHAI, Author, Metrics, Post, parse_time
-from pipeline.sources.base import PageStatus, RawPage
+from pipeline.sources.base import PageStatus, RawPage, SourceOptions
 from pipeline.sources.blocking import classify_http_status
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.tally import SourceTally
@@ -144,16 +144,11 @@ class MastodonSource:
 
     @classmethod
     def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        http: requests.Session,
-        sleep: Callable[[float], None] = time.sleep,
-        base_url: str | None = None,
-        on_page: Callable[[RawPage], None] | None = None,
+        cls, settings: Settings, *, http: requests.Session, **options: Unpack[SourceOptions]
     ) -> MastodonSource:
         """The source as the settings configure it (`pipeline.plugins`), optionally at another host."""
-        return cls(http, settings.mastodon, sleep, base_url, on_page=on_page)
+        sleep, base_url = options.get("sleep", time.sleep), options.get("base_url")
+        return cls(http, settings.mastodon, sleep, base_url, on_page=options.get("on_page"))
 
     def __init__(
         self,

@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import requests
 
 from pipeline.config import Settings, WeiboSettings
 from pipeline.models import Post
-from pipeline.sources.base import PageStatus, RawPage
+from pipeline.sources.base import PageStatus, RawPage, SourceOptions
 from pipeline.sources.blocking import format_change
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.tally import SourceTally
@@ -103,17 +103,12 @@ class WeiboMobileSource:
 
     @classmethod
     def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        http: requests.Session,
-        sleep: Callable[[float], None] = time.sleep,
-        base_url: str | None = None,
-        on_page: Callable[[RawPage], None] | None = None,
+        cls, settings: Settings, *, http: requests.Session, **options: Unpack[SourceOptions]
     ) -> WeiboMobileSource:
         """The source as the settings configure it (`pipeline.plugins`), optionally at another host."""
         weibo = settings.weibo_effective
-        return cls(http, weibo, sleep, base_url or weibo.mobile_base_url, on_page=on_page)
+        base_url = options.get("base_url") or weibo.mobile_base_url
+        return cls(http, weibo, options.get("sleep", time.sleep), base_url, on_page=options.get("on_page"))
 
     def __init__(
         self,

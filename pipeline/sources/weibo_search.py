@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Unpack
 from urllib.parse import urlencode
 
 import requests
 
 from pipeline.config import Settings, WeiboSettings
 from pipeline.models import SHANGHAI, Post
-from pipeline.sources.base import RawPage
+from pipeline.sources.base import RawPage, SourceOptions
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.tally import SourceTally
 from pipeline.sources.weibo_search_parse import SearchPage, parse_search_page
@@ -103,17 +104,12 @@ class WeiboSearchSource:
 
     @classmethod
     def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        http: requests.Session,
-        sleep: Callable[[float], None] = time.sleep,
-        base_url: str | None = None,
-        on_page: Callable[[RawPage], None] | None = None,
+        cls, settings: Settings, *, http: requests.Session, **options: Unpack[SourceOptions]
     ) -> WeiboSearchSource:
         """The source as the settings configure it (`pipeline.plugins`), optionally at another host."""
         weibo = settings.weibo_effective
-        return cls(http, weibo, sleep, base_url or weibo.search_base_url, on_page=on_page)
+        base_url = options.get("base_url") or weibo.search_base_url
+        return cls(http, weibo, options.get("sleep", time.sleep), base_url, on_page=options.get("on_page"))
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ from pipeline.config import Settings
 from pipeline.enrich.registry import make_scorers
 from pipeline.models import Post
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post, write_jsonl
+from tests.helpers import make_post, write_jsonl
 
 
 @pytest.fixture

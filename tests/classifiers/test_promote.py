@@ -16,6 +16,7 @@ CURRENT = {
     "waimai_10k": {"accuracy": 0.89},
     "complaints_zh_gold": {"complaint_f1": 0.86, "severity_macro_f1": 0.55, "severity_mae": 0.30},
     "complaints_zh_gold/weibo_brand": {"complaint_f1": 0.40},
+    "weibo_brand_pool": {"complaint_f1": 0.46, "severity_macro_f1": 0.41, "category_accuracy_found": 0.51},
 }
 
 
@@ -32,9 +33,14 @@ def test_candidate_equal_or_better_everywhere_is_promoted() -> None:
 
 
 def test_candidate_worse_on_one_set_is_not_promoted_and_says_which() -> None:
-    decision = decide(_with("complaints_zh_gold/weibo_brand", "complaint_f1", 0.35), CURRENT)
+    decision = decide(_with("weibo_brand_pool", "category_accuracy_found", 0.45), CURRENT)
     assert not decision.promote
-    assert "complaints_zh_gold/weibo_brand complaint_f1: 0.400 → 0.350" in decision.summary()
+    assert "weibo_brand_pool category_accuracy_found: 0.510 → 0.450" in decision.summary()
+
+
+def test_the_gold_splits_weibo_part_has_no_vote_any_more() -> None:
+    # Its targets were retired for the brand pool's: about 100 posts, a change there is mostly noise.
+    assert decide(_with("complaints_zh_gold/weibo_brand", "complaint_f1", 0.30), CURRENT).promote
 
 
 def test_lower_ordinal_error_counts_as_better_and_higher_as_worse() -> None:
@@ -43,9 +49,10 @@ def test_lower_ordinal_error_counts_as_better_and_higher_as_worse() -> None:
 
 
 def test_tolerance_allows_noise_sized_drops() -> None:
-    slightly_worse = _with("waimai_10k", "accuracy", 0.889)
-    assert not decide(slightly_worse, CURRENT).promote
-    assert decide(slightly_worse, CURRENT, tolerance=0.002).promote
+    slightly_worse = _with("waimai_10k", "accuracy", 0.886)
+    assert decide(slightly_worse, CURRENT).promote  # within the default half point
+    assert not decide(slightly_worse, CURRENT, tolerance=0.0).promote
+    assert not decide(_with("waimai_10k", "accuracy", 0.884), CURRENT).promote
 
 
 def test_candidate_missing_a_metric_is_not_promoted() -> None:

@@ -6,12 +6,12 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+from tests.dags.helpers import DAGS_DIR
 
+# Before Airflow is first imported: its home, the DAG folder and test mode, for the whole session.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="yuqing-airflow-")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post, write_jsonl
+from tests.helpers import make_post, write_jsonl
 
 
 @pytest.mark.slow

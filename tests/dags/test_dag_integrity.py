@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.dags.conftest import DAGS_DIR
+from tests.dags.helpers import DAGS_DIR
 
 KNOWN_POOLS = {"default_pool", *json.loads((DAGS_DIR / "pools.json").read_text(encoding="utf-8"))}
 HEAVY_MODULES = ("snownlp", "sklearn", "jieba", "scipy", "matplotlib", "classifiers")

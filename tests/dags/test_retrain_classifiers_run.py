@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipeline.config import Settings
-from tests.classifiers.conftest import write_tiny_corpora
+from tests.classifiers.helpers import write_tiny_corpora
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import Deployment
+from tests.e2e.helpers import Deployment
 from tests.e2e.weibo_stage import make_crisis
 
 logger = logging.getLogger(__name__)

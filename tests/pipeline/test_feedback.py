@@ -15,7 +15,7 @@ from pipeline.exceptions import InvalidRecord
 from pipeline.feedback import Correction, Labels, check_labels, corrections, record_correction
 from pipeline.models import Post
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 NOW = datetime(2026, 11, 22, 12, 30, tzinfo=UTC)
 POST = make_post(

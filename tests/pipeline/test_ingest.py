@@ -12,7 +12,7 @@ from pipeline.ingest import ingest
 from pipeline.models import Post, Sentiment
 from pipeline.normalise import BrandMatcher
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 
 class CountingSentimentScorer:

@@ -12,7 +12,7 @@ import pytest
 from pipeline.exceptions import InvalidRecord
 from pipeline.jsonl import LOGGED_ERRORS, atomic_writer, read_posts, read_records, write_posts
 from pipeline.models import Post
-from tests.conftest import make_post, write_jsonl
+from tests.helpers import make_post, write_jsonl
 
 
 def _line(**overrides: object) -> bytes:

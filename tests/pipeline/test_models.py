@@ -11,7 +11,7 @@ from pipeline.exceptions import InvalidRecord
 from pipeline.models import Author, Complaint, Metrics, Post, Sentiment
 from pipeline.store.es_mappings import post_document
 from pipeline.store.sqlite_schema import post_row
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 
 def test_round_trip_keeps_every_field_and_unknown_keys() -> None:

@@ -12,7 +12,7 @@ from pipeline.exceptions import DropPost
 from pipeline.models import Post
 from pipeline.normalise import BrandMatcher, clean_text, normalise, split_text, text_for_scoring
 from pipeline.simplify import to_simplified
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 MATCHER = BrandMatcher(
     [

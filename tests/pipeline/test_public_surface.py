@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import pipeline
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 
 @pytest.mark.parametrize("name", pipeline.__all__)

@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.failpoints import KILLED
 from pipeline.models import format_time
-from tests.reliability.conftest import CRISIS_OPENS, Deployment
+from tests.reliability.helpers import CRISIS_OPENS, Deployment
 
 STEPS = [
     "detect.before_record",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.store.sqlite import SQLiteStore
-from tests.reliability.conftest import REPO, child_env
+from tests.reliability.helpers import REPO, child_env
 
 BRANDS = ("蒙牛", "小米", "顺丰", "瑞幸")
 PHRASES = (

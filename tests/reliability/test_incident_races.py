@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from pipeline.models import format_time
-from tests.reliability.conftest import CRISIS_OPENS, REPO, Deployment
+from tests.reliability.helpers import CRISIS_OPENS, REPO, Deployment
 
 
 def _open_incident(deployment: Deployment) -> dict[str, Any]:

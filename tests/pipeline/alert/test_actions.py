@@ -15,7 +15,7 @@ from pipeline.detect.incidents import IncidentBook, IncidentManager
 from pipeline.exceptions import ConfigError
 from pipeline.models import parse_time
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.alert.conftest import open_p1_incident
+from tests.pipeline.alert.helpers import open_p1_incident
 
 NOW = parse_time("2026-11-22T10:20:00+08:00")  # 20 minutes after the incident opened
 WATCHLIST = """

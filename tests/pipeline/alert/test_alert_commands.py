@@ -8,7 +8,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.alert.conftest import open_p1_incident
+from tests.pipeline.alert.helpers import open_p1_incident
 
 WATCHLIST = """
 brands:

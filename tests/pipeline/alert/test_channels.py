@@ -26,7 +26,7 @@ from pipeline.alert.webhook import WebhookAlerter
 from pipeline.alert.wecom import WeComAlerter
 from pipeline.config import ChannelConfig
 from pipeline.exceptions import AlertDeliveryError
-from tests.pipeline.alert.conftest import NOTIFICATION
+from tests.pipeline.alert.helpers import NOTIFICATION
 from tests.pipeline.hostile_servers import HostileServer, drip_body, drip_smtp_greeting, flood_body
 
 FROZEN = 1_763_780_000.123  # seconds since the epoch
@@ -71,7 +71,7 @@ def test_email_has_text_and_html_parts(smtp_inbox, env) -> None:
 
 
 def test_email_to_a_closed_port_is_a_delivery_error(env) -> None:
-    from tests.pipeline.alert.conftest import free_port
+    from tests.pipeline.alert.helpers import free_port
 
     config = ChannelConfig(
         type="email", smtp_host="127.0.0.1", smtp_port=free_port(), sender="a@b.c", recipients=["x@y.z"], timeout_s=2

@@ -15,7 +15,7 @@ from pipeline.config import ChannelConfig, Watchlist
 from pipeline.exceptions import ConfigError
 from pipeline.models import SHANGHAI, format_time, parse_time
 from pipeline.store.memory import InMemoryRecords
-from tests.pipeline.alert.conftest import NOTIFICATION
+from tests.pipeline.alert.helpers import NOTIFICATION
 
 NOW = parse_time(NOTIFICATION["opened_at"])
 

@@ -13,7 +13,7 @@ from pipeline.alert.base import AlertMessage
 from pipeline.alert.render import render
 from pipeline.i18n import Language, Reason, clause, render_reason
 from pipeline.safe_text import escape_markdown
-from tests.pipeline.alert.conftest import NOTIFICATION
+from tests.pipeline.alert.helpers import NOTIFICATION
 from tests.pipeline.alert.test_channels import _assert_inert
 
 

@@ -15,7 +15,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.models import Post
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 REPO = Path(__file__).resolve().parents[3]
 HEAVY = ["sklearn", "matplotlib", "scipy", "jieba", "snownlp", "elasticsearch", "airflow", "fastapi", "uvicorn"]

@@ -14,7 +14,7 @@ from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.models import Complaint, Post, Sentiment
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 
 @pytest.fixture

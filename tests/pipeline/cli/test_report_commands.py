@@ -8,7 +8,7 @@ from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.models import Post
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 
 def test_a_brand_outside_the_watchlist_is_refused_naming_the_watched_ones(

@@ -11,8 +11,8 @@ from pipeline.demo.posts import generate_demo_posts
 from pipeline.detect.backtest import run_backtest
 from pipeline.jsonl import write_posts
 from pipeline.models import SHANGHAI, parse_time
-from tests.conftest import make_post as make_record
-from tests.conftest import write_jsonl
+from tests.helpers import make_post as make_record
+from tests.helpers import write_jsonl
 from tests.pipeline.detect.streams import DAY, demo_day, make_post, make_watchlist
 
 BIG_V_AT = DAY + timedelta(hours=10, minutes=40)

@@ -7,7 +7,7 @@ import pytest
 from pipeline.enrich.enricher import Enricher
 from pipeline.enrich.model_scorers import ModelComplaintScorer, ModelSentimentScorer
 from pipeline.models import CATEGORIES, Complaint, Post, Sentiment
-from tests.classifiers.conftest import TINY_CONFIG, write_tiny_corpora
+from tests.classifiers.helpers import TINY_CONFIG, write_tiny_corpora
 
 TEXTS = ["京东客服太差了，退款拖了一个月，我要投诉", "顺丰小哥很快，满意", "", "//@某人:", "這家店服務很差！！！"]
 

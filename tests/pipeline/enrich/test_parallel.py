@@ -12,7 +12,7 @@ from pipeline.enrich.model_scorers import ModelComplaintScorer, ModelSentimentSc
 from pipeline.enrich.parallel import ParallelEnricher
 from pipeline.ingest import enrich_missing
 from pipeline.models import Complaint, Post, Sentiment
-from tests.classifiers.conftest import TINY_CONFIG, write_tiny_corpora
+from tests.classifiers.helpers import TINY_CONFIG, write_tiny_corpora
 from tests.classifiers.test_hashing import varied_texts
 
 

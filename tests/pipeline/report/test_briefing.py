@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from pipeline.models import Post
 from pipeline.report.briefing import briefing_day, build_briefing, relevant_incidents
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
-from tests.pipeline.report.conftest import DAY
+from tests.helpers import make_post
+from tests.pipeline.report.helpers import DAY
 
 
 def test_volumes_compare_the_day_with_yesterday_and_the_week(demo_store: SQLiteStore) -> None:

@@ -13,8 +13,8 @@ from pipeline.models import SHANGHAI, Post
 from pipeline.report import build_briefing, render_html, render_markdown
 from pipeline.report.render import RESPONSE_SECTION, SECTIONS
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
-from tests.pipeline.report.conftest import DAY
+from tests.helpers import make_post
+from tests.pipeline.report.helpers import DAY
 
 HOSTILE_TEXT = "<!channel> @所有人 [官方退款入口](https://phish.example/refund) **x** <script>alert(1)</script>"
 HOSTILE_NAME = "<img src=x onerror=alert(1)>|**@here**"

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pipeline.report import build_briefing
 from pipeline.report.charts import all_charts
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.report.conftest import DAY
+from tests.pipeline.report.helpers import DAY
 
 
 def test_the_same_figures_give_the_same_charts_without_drawing_again(demo_store: SQLiteStore) -> None:

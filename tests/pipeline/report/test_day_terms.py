@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.models import Complaint, Post, Sentiment
 from pipeline.report.day_terms import KIND, day_terms
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 DAY_START = datetime(2026, 11, 21, 16, 0, tzinfo=UTC)  # 22 Nov, midnight in Shanghai
 DAY_END = DAY_START + timedelta(days=1)

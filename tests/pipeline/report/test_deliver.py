@@ -19,7 +19,7 @@ from pipeline.config import Settings
 from pipeline.exceptions import NotConfigured
 from pipeline.report.deliver import briefing_brands, send_daily_briefing
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.report.conftest import demo_posts
+from tests.pipeline.report.helpers import demo_posts
 
 WATCHLIST = """
 brands:

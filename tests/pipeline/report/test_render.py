@@ -12,7 +12,7 @@ from pipeline.models import Author
 from pipeline.report import Briefing, build_briefing, render_html, render_markdown
 from pipeline.report.render import SECTIONS
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.report.conftest import DAY
+from tests.pipeline.report.helpers import DAY
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -27,7 +27,7 @@ from pipeline.report.responses import (
     severity_key,
 )
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 
 def record(

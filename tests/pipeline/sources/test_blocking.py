@@ -20,7 +20,7 @@ from pipeline.sources.blocking import (
     decode_body,
     raise_for_page,
 )
-from tests.pipeline.sources.conftest import FETCHED, fixture_bytes
+from tests.pipeline.sources.helpers import FETCHED, fixture_bytes
 
 
 def _html(relative: str, http_status: int = 200, location: str = "") -> tuple[PageStatus, str]:

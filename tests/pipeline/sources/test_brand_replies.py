@@ -23,7 +23,7 @@ from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_comments import Comment, WeiboCommentSource
 from pipeline.sources.weibo_reposts import WeiboRepostTimelineSource
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.sources.conftest import JSON, fixture_bytes
+from tests.pipeline.sources.helpers import JSON, fixture_bytes
 
 HOTFLOW = "/comments/hotflow"
 TIMELINE = "/api/statuses/repostTimeline"

@@ -17,7 +17,7 @@ from pipeline.sources.collect import collect, collect_for_brand
 from pipeline.sources.health import list_health, record_health
 from pipeline.sources.weibo_search import WeiboSearchSource
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.sources.conftest import HTML, JSON, fixture_bytes
+from tests.pipeline.sources.helpers import HTML, JSON, fixture_bytes
 
 NOW = datetime(2026, 11, 22, 10, 7, tzinfo=SHANGHAI)
 

@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.cli import main
-from tests.pipeline.sources.conftest import HTML, JSON, fixture_bytes
+from tests.pipeline.sources.helpers import HTML, JSON, fixture_bytes
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pipeline.exceptions import BudgetExhausted, FetchFailed, SourceError
 from pipeline.sources.base import PageStatus
 from pipeline.sources.http import PoliteFetcher
 from tests.pipeline.hostile_servers import HostileServer, drip_body, drip_headers, flood_body
-from tests.pipeline.sources.conftest import FETCHED, HTML, JSON, fixture_bytes
+from tests.pipeline.sources.helpers import FETCHED, HTML, JSON, fixture_bytes
 
 
 class FakeClock:

@@ -14,7 +14,7 @@ from pipeline.config import MastodonSettings
 from pipeline.exceptions import LoginRequired, RateLimited, Unparseable
 from pipeline.models import SHANGHAI
 from pipeline.sources.mastodon import MastodonSource, content_to_text, status_to_posts
-from tests.pipeline.sources.conftest import JSON, fixture_bytes
+from tests.pipeline.sources.helpers import JSON, fixture_bytes
 
 SINCE = datetime(2026, 11, 21, 0, 0, tzinfo=SHANGHAI)
 UNTIL = datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI)

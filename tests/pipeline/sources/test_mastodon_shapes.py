@@ -12,7 +12,7 @@ from pipeline.config import MastodonSettings
 from pipeline.exceptions import ParseError
 from pipeline.models import SHANGHAI
 from pipeline.sources.mastodon import MastodonSource
-from tests.pipeline.sources.conftest import JSON
+from tests.pipeline.sources.helpers import JSON
 
 SINCE = datetime(2026, 11, 21, 0, 0, tzinfo=SHANGHAI)
 UNTIL = datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI)

@@ -14,7 +14,7 @@ from pipeline.sources.weibo_ids import mid_to_bid
 from pipeline.sources.weibo_mobile import parse_getindex, posts_from_mblogs
 from pipeline.sources.weibo_reposts import parse_repost_timeline
 from pipeline.sources.weibo_search_parse import parse_search_page
-from tests.pipeline.sources.conftest import FETCHED, fixture_bytes
+from tests.pipeline.sources.helpers import FETCHED, fixture_bytes
 
 SEARCH_PAGES = [fixture_bytes(f"search/page{n}.html").decode() for n in (1, 2, 3)]
 JSON_PAGES = [

@@ -15,7 +15,7 @@ from pipeline.exceptions import ParseError, RateLimited
 from pipeline.models import SHANGHAI
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_comments import WeiboCommentSource, comment_text
-from tests.pipeline.sources.conftest import JSON, fixture_bytes
+from tests.pipeline.sources.helpers import JSON, fixture_bytes
 
 HOTFLOW = "/comments/hotflow"
 LEGACY = "/api/comments/show"

@@ -15,7 +15,7 @@ from pipeline.exceptions import Captcha, LoginRequired, ParseError, RateLimited,
 from pipeline.models import SHANGHAI
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_mobile import WeiboMobileSource, parse_getindex
-from tests.pipeline.sources.conftest import HTML, JSON, fixture_bytes
+from tests.pipeline.sources.helpers import HTML, JSON, fixture_bytes
 
 SINCE = datetime(2026, 11, 20, 0, 0, tzinfo=SHANGHAI)
 UNTIL = datetime(2026, 11, 22, 10, 7, tzinfo=SHANGHAI)

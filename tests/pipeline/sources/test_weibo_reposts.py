@@ -12,7 +12,7 @@ from pipeline.exceptions import LoginRequired, ParseError, RateLimited
 from pipeline.models import SHANGHAI
 from pipeline.sources.http import PoliteFetcher
 from pipeline.sources.weibo_reposts import WeiboRepostTimelineSource
-from tests.pipeline.sources.conftest import JSON, fixture_bytes
+from tests.pipeline.sources.helpers import JSON, fixture_bytes
 
 TIMELINE = "/api/statuses/repostTimeline"
 ROOT = "weibo:5229000000000010"

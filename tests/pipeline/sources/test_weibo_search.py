@@ -28,7 +28,7 @@ from pipeline.sources.weibo_search import (
     build_search_url,
     hour_window,
 )
-from tests.pipeline.sources.conftest import FETCHED, HTML, fixture_bytes, route_by_page
+from tests.pipeline.sources.helpers import FETCHED, HTML, fixture_bytes, route_by_page
 
 SINCE = datetime(2026, 11, 22, 8, 0, tzinfo=SHANGHAI)
 UNTIL = datetime(2026, 11, 22, 10, 7, tzinfo=SHANGHAI)

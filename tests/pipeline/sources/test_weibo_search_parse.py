@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from pipeline.models import SHANGHAI
 from pipeline.sources.weibo_search_parse import parse_search_page
-from tests.pipeline.sources.conftest import FETCHED, fixture_bytes
+from tests.pipeline.sources.helpers import FETCHED, fixture_bytes
 
 
 def _page(relative: str):

@@ -12,7 +12,7 @@ import pytest
 from pipeline.models import Post
 from pipeline.store.buckets import OffsetSpan, bucket_start, offset_spans
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 NEW_YORK = ZoneInfo("America/New_York")
 HOUR = 3600

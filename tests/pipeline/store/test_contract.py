@@ -12,7 +12,7 @@ from pipeline.models import Complaint, Post, Sentiment
 from pipeline.store.base import Store, TrendBucket, UpsertCounts
 from pipeline.store.records import NEW, update_record
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 T0 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

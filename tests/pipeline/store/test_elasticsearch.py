@@ -16,7 +16,7 @@ from pipeline.store.base import MetricSnapshot, TrendBucket, UpsertCounts
 from pipeline.store.elasticsearch import ElasticsearchStore
 from pipeline.store.es_mappings import POST_PROPERTIES, post_document
 from pipeline.store.records import NEW
-from tests.conftest import make_post
+from tests.helpers import make_post
 from tests.pipeline.store.es_fake import FakeElasticsearch, Recorded, bulk_items, default_responder
 
 T0 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from pipeline.store.es_mappings import (
     snapshot_document,
     snapshot_id,
 )
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 SEEN = datetime.fromisoformat("2026-11-22T10:07:12+08:00")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.models import Post
 from pipeline.store.merge import fold_duplicates, merge_posts
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 
 def test_newer_fields_win_but_metrics_and_enrichment_are_kept() -> None:

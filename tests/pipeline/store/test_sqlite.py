@@ -16,7 +16,7 @@ import pytest
 from pipeline.models import Complaint, Post, Sentiment
 from pipeline.store.buckets import bucket_start
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
+from tests.helpers import make_post
 
 T0 = datetime(2026, 3, 6, 0, 17, tzinfo=UTC)  # New York changes its clocks on 8 March
 LABELS = ["negative", "neutral", "positive"]

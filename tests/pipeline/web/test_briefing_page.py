@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pipeline.models import Post
 from pipeline.report.briefing import build_briefing
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.web.conftest import Console, canvas_is_drawn, log_in, screenshot
+from tests.pipeline.web.helpers import Console, canvas_is_drawn, log_in, screenshot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT = "weibo:5238000000100001"

@@ -17,8 +17,8 @@ from pipeline.feedback import Labels
 from pipeline.models import Post, Sentiment
 from pipeline.store.sqlite import SQLiteStore
 from pipeline.web import post_listing as complaints
-from tests.conftest import make_post
-from tests.pipeline.web.conftest import Console, log_in, screenshot
+from tests.helpers import make_post
+from tests.pipeline.web.helpers import Console, log_in, screenshot
 
 THE_DAY = "since=2026-11-22&until=2026-11-22"
 

@@ -13,7 +13,7 @@ import requests
 from pipeline.cli import main
 from pipeline.config import Settings, WebSettings
 from pipeline.web.auth import Gate, Session, csrf_ok, safe_next
-from tests.pipeline.web.conftest import PASSWORD, USER, Console, log_in, screenshot, start_console
+from tests.pipeline.web.helpers import PASSWORD, USER, Console, log_in, screenshot, start_console
 
 
 def test_strangers_are_sent_to_the_login_page_and_the_api_answers_401(console: Console) -> None:

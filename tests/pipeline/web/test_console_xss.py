@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.models import Post
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
-from tests.pipeline.web.conftest import Console, log_in
+from tests.helpers import make_post
+from tests.pipeline.web.helpers import Console, log_in
 
 SCRIPT = "<script>window.__xss=1</script>"
 IMAGE = '<img src=x onerror="window.__xss=1">'

@@ -21,7 +21,7 @@ from pipeline.i18n import clause
 from pipeline.models import parse_time
 from pipeline.store.records import RecordKind
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.web.conftest import USER, Console, canvas_is_drawn, log_in, screenshot
+from tests.pipeline.web.helpers import USER, Console, canvas_is_drawn, log_in, screenshot
 
 ROOT = "weibo:5238000000100001"  # the demo crisis's root post
 BIG_ACCOUNT_REPOST = "weibo:5238000000100002"

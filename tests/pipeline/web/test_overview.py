@@ -19,7 +19,7 @@ import requests
 from pipeline.config import Settings
 from pipeline.models import Author, Complaint, Metrics, Post, Sentiment
 from pipeline.store.sqlite import SQLiteStore
-from tests.pipeline.web.conftest import PASSWORD, USER, Console, canvas_is_drawn, log_in, screenshot, start_console
+from tests.pipeline.web.helpers import PASSWORD, USER, Console, canvas_is_drawn, log_in, screenshot, start_console
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY_START = datetime(2026, 11, 22, tzinfo=SHANGHAI)

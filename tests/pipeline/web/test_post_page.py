@@ -11,7 +11,7 @@ from pipeline.demo.posts import BIG_ACCOUNT_REPOST_ID, CRISIS_ROOT_ID
 from pipeline.models import Metrics
 from pipeline.store.sqlite import SQLiteStore
 from pipeline.tasks.retrain_classifiers import analyst_feedback
-from tests.pipeline.web.conftest import USER, Console, canvas_is_drawn, log_in, screenshot
+from tests.pipeline.web.helpers import USER, Console, canvas_is_drawn, log_in, screenshot
 
 SEDIMENT = "weibo:5238000000102003"  # "…我这盒也有沉淀物": the model says integrity, critical
 MARKET_WATCHDOG = "weibo:5238000000102004"  # "…已经向市场监管局反映"

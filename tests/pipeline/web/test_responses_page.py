@@ -18,8 +18,8 @@ import yaml
 from pipeline.config import BUNDLED_WATCHLIST, Settings
 from pipeline.models import SHANGHAI, Post
 from pipeline.store.sqlite import SQLiteStore
-from tests.conftest import make_post
-from tests.pipeline.web.conftest import PASSWORD, USER, Console, log_in, screenshot, start_console
+from tests.helpers import make_post
+from tests.pipeline.web.helpers import PASSWORD, USER, Console, log_in, screenshot, start_console
 
 THE_DAY = "brand=蒙牛&since=2026-11-22&until=2026-11-22"
 HOSTILE_TEXT = '=HYPERLINK("http://phish.example","x") <script>window.__xss=1</script>'

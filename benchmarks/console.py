@@ -66,13 +66,13 @@ def rss_mib() -> float:
 
 
 def add_incident(store: SQLiteStore, end: datetime, folder: Path) -> tuple[str, str]:
-    """The demo's incident, pointed at the most spread 蒙牛 original of the store's last day; (incident, root)."""
+    """The demo's cascade incident, pointed at the most spread 蒙牛 original of the store's last day; (incident, root)."""
     from pipeline.demo.run import run_demo
 
     demo = Settings(data_dir=folder / "demo-data")
     run_demo(demo, io.StringIO(), lambda _message: None)
     with SQLiteStore(demo.data_dir / "demo" / "demo.db") as demo_store:
-        [incident] = demo_store.list_records("incident")
+        [incident] = demo_store.list_records("incident", where={"kind": "cascade"})
     spread = store.top_posts(brand="蒙牛", since=end - timedelta(days=1), until=end, sentiment="negative", limit=200)
     root = next(post for post in spread if post.repost_of is None and store.reposts_of(post.id))
     posts = [root.id, *(post.id for post in store.reposts_of(root.id)[:9])]

@@ -66,7 +66,8 @@ def rss_mib() -> float:
 
 
 def add_incident(store: SQLiteStore, end: datetime, folder: Path) -> tuple[str, str]:
-    """The demo's cascade incident, pointed at the most spread 蒙牛 original of the store's last day; (incident, root)."""
+    """The demo's cascade incident, pointed at the most spread 蒙牛 original of the store's last day; returns
+    (incident, root)."""
     from pipeline.demo.run import run_demo
 
     demo = Settings(data_dir=folder / "demo-data")
